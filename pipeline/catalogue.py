@@ -1,0 +1,96 @@
+"""The metric catalogue: loads `catalogue.yaml` (the one place metric codes, units and labels
+live) and answers questions about it — which code a table label names, a code's unit, the
+rows of `dim_metric`."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yaml")
+
+# numbering and punctuation that differ between copies of the same label
+_NOISE = re.compile(
+    r"[\s\u3000|:：,，、.．。;；()（）\[\]【】“”\"'‘’《》〈〉<>/\\\-—_·⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽]"
+    r"|^(?:其中)|(?<![\u4e00-\u9fff])[0-9]+(?=[\u4e00-\u9fff])|^[一二三四五六七八九十]+(?=[\u4e00-\u9fff])"
+)
+
+
+def normalize_label(text: str) -> str:
+    """Strip numbering, spaces and punctuation so label variants compare equal."""
+    s = re.sub(r"[（(][一二三四五六七八九十\d]+[）)]", "", text)
+    s = re.sub(r"^\s*[一二三四五六七八九十]+[、.．]", "", s)
+    s = re.sub(r"(?:^|(?<=[^\d]))\d{1,2}[、.．](?=\D)", "", s)
+    s = _NOISE.sub("", s)
+    return s.replace("其中", "")
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    section: str
+    unit: str
+    eras: tuple[str, ...]
+    labels: tuple[str, ...]
+    description: str
+    parent: str | None = None
+    group: bool = False
+    signed: bool = False
+
+
+@lru_cache(maxsize=1)
+def load() -> dict:
+    with open(CATALOGUE_PATH, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+@lru_cache(maxsize=1)
+def metrics() -> dict[str, Metric]:
+    out = {}
+    for m in load()["metrics"]:
+        out[m["code"]] = Metric(
+            code=m["code"], section=m["section"], unit=m["unit"], eras=tuple(m.get("eras", ())),
+            labels=tuple(m.get("labels", ())), description=m.get("description", ""),
+            parent=m.get("parent"), group=bool(m.get("group", False)), signed=bool(m.get("signed", False)),
+        )
+    return out
+
+
+def codes() -> frozenset[str]:
+    return frozenset(metrics())
+
+
+def unit_of(code: str) -> str:
+    return metrics()[code].unit
+
+
+@lru_cache(maxsize=1)
+def _label_index() -> list[tuple[str, str]]:
+    """(normalised label, code), longest label first so the most specific wins."""
+    pairs = [(normalize_label(lbl), m.code) for m in metrics().values() for lbl in m.labels]
+    return sorted({p for p in pairs if p[0]}, key=lambda p: -len(p[0]))
+
+
+def code_for_label(label: str, exact: bool = False) -> str | None:
+    """The code whose catalogue label the (table row) label is, or ends with."""
+    norm = normalize_label(label)
+    if not norm:
+        return None
+    for lbl, code in _label_index():
+        if norm == lbl or (not exact and norm.endswith(lbl)):
+            return code
+    return None
+
+
+def dim_metric_rows() -> list[dict]:
+    return [
+        {
+            "metric_code": m.code, "section": m.section, "unit": m.unit,
+            "labels": " / ".join(m.labels), "eras": ",".join(m.eras), "description": m.description,
+            "parent_code": m.parent, "is_group": m.group,
+        }
+        for m in metrics().values()
+    ]
