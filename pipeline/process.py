@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pipeline.model import FileResult
+from pipeline.extract import extract
+from pipeline.model import FileResult, ReadError
+from pipeline.read import read_document
 from pipeline.version import EXTRACTOR_VERSION
 
 REPORT_COLUMNS = (
@@ -35,9 +37,36 @@ def empty_report(path: Path, data: bytes) -> dict:
     return row
 
 
+def _jurisdiction(title: str | None, doc) -> dict:
+    from pipeline.jurisdiction import identify
+    j = identify(title, doc.text, doc.meta)
+    return {"jurisdiction_name": j.name, "admin_level": j.admin_level, "adcode": j.adcode,
+            "parent_adcode": j.parent_adcode, "province": j.province}
+
+
 def process_file(path: Path, data: bytes | None = None) -> FileResult:
-    """STUB (being replaced by the real extractor): reads nothing, extracts nothing."""
+    """Read, extract and check one file; a failure is a report row with status 'failed'."""
     path = Path(path)
-    if data is None:
-        data = path.read_bytes()
-    return FileResult(report=empty_report(path, data))
+    try:
+        if data is None:
+            data = path.read_bytes()
+    except OSError as e:
+        row = empty_report(path, b"")
+        row.update(report_id=hashlib.sha256(str(path).encode()).hexdigest(), status="failed",
+                   error=f"cannot read file: {e.strerror or e}")
+        return FileResult(report=row)
+    report = empty_report(path, data)
+    try:
+        doc = read_document(path, data)
+    except ReadError as e:
+        report.update(status="failed", error=str(e))
+        return FileResult(report=report)
+    report.update(format=doc.format, encoding=doc.encoding)
+    try:
+        fields, metrics, issues = extract(doc, report["report_id"])
+        report.update(fields)
+        report.update(_jurisdiction(fields.get("title"), doc))
+    except Exception as e:  # a defect of ours on this file must not stop the run
+        report.update(status="failed", error=f"extraction failed: {type(e).__name__}: {e}")
+        return FileResult(report=report)
+    return FileResult(report=report, metrics=metrics, issues=issues)

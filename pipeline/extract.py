@@ -1,0 +1,75 @@
+"""Extraction of one read document: metadata, table values, prose values, derived values and
+the report's own quality checks, as warehouse rows.
+
+Order of evidence: a table cell beats a prose sentence for the same metric (the prose often
+covers a narrower scope); a stated value is never replaced by a derived one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from pipeline import checks, metadata, prose
+from pipeline.model import Document
+from pipeline.rows import document_rows
+from pipeline.settle import settle
+from pipeline.table_walk import walk
+
+_SNIPPET = 40
+
+
+def _evidence(text: str, start: int | None, end: int | None) -> str | None:
+    if start is None or end is None:
+        return None
+    a, b = max(0, start - _SNIPPET), min(len(text), end + _SNIPPET // 2)
+    return " ".join(text[a:b].split())
+
+
+def _skip_spans(doc: Document, rows) -> list[tuple[int, int]]:
+    spans = []
+    for t in doc.tables:
+        cells = [c for r in t.rows for c in r]
+        if cells:
+            spans.append((min(c.start for c in cells), max(c.end for c in cells)))
+    for r in rows:
+        spans.extend((tok.start, tok.end) for tok in r.tokens)
+    return spans
+
+
+def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]]:
+    """(report fields, metric rows, quality issue rows) of one document."""
+    text = doc.text
+    titles = metadata.title_candidates(text, doc.meta)
+    doc_type = metadata.doc_type(text, titles)
+    year = metadata.report_year(text, titles, doc_type, dt.date.today().year)
+    era = metadata.era(text, year)
+    rows = document_rows(doc)
+    table_values, pendings, issues = walk(text, rows)
+    prose_values = prose.extract(text, year, era, _skip_spans(doc, rows))
+    settled, more = settle(pendings, table_values, prose_values)
+    issues += more
+    metrics: dict[tuple, dict] = {}
+    for v in table_values + settled + prose_values:
+        metrics.setdefault((v["metric_code"], v["requester"], v["period"]), v)
+    out = []
+    for v in metrics.values():
+        v["report_id"] = report_id
+        v["evidence"] = _evidence(text, v.get("char_start"), v.get("char_end"))
+        out.append(v)
+    fields = {"doc_type": doc_type, "report_year": year, "era": era,
+              "title": next((t for t in titles if t), None), **metadata.stated_fields(text, doc.meta)}
+    report = {"report_id": report_id, **fields}
+    for d in checks.derive(report, out):
+        d["report_id"] = report_id
+        metrics.setdefault((d["metric_code"], d["requester"], d["period"]), d)
+        if metrics[(d["metric_code"], d["requester"], d["period"])] is d:
+            out.append(d)
+    for i in issues:
+        i["report_id"] = report_id
+    issues += checks.check_report(report, out, text)
+    if year is None:
+        issues.append({
+            "report_id": report_id, "check_id": "YEAR-UNKNOWN", "severity": "warning", "status": "failed",
+            "message": "the year the report covers is stated nowhere (title, statistics period, body)",
+            "metric_codes": None, "expected": None, "actual": None, "attribution": "source",
+        })
+    return fields, out, issues

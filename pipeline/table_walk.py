@@ -1,0 +1,133 @@
+"""Walk a document's table rows in order and give each row its layout.
+
+Keeps the state a reader of the table keeps: which table it is in (table 2, 3, 4 of the
+2019/2021 formats, or a pre-2019 statistics table), the column order a statistics header
+named (本年 / 累计), and the topic (行政复议 / 行政诉讼) that 维持 / 纠错 rows belong to.
+"""
+from __future__ import annotations
+
+import re
+
+from pipeline import catalogue
+from pipeline.rows import Row
+from pipeline.tables import Pending, _code, _label, decode, emit
+
+T3_CODES = ("requests.received", "requests.carried_in", "requests.carried_out", "outcomes.")
+
+
+def _t2_key(norm: str, era: str) -> str | None:
+    rows = catalogue.load()["layouts"]["table2"]["rows"][era]
+    for key in sorted(rows, key=len, reverse=True):
+        if norm.endswith(key):
+            return key
+    return None
+
+
+def _stat_layout(label: str) -> list[str] | None:
+    st = catalogue.load()["layouts"]["stat"]
+    cum = max((label.rfind(w) for w in st["cumulative_words"]), default=-1)
+    yr = max((label.rfind(w) for w in st["year_words"]), default=-1)
+    if cum >= 0 and yr >= 0:
+        return ["year", "cumulative"] if yr < cum else ["cumulative", "year"]
+    if yr >= 0 and ("指标" in label.replace(" ", "") or "计量单位" in label.replace(" ", "")):
+        return ["year"]
+    return None
+
+
+def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[dict]]:
+    lay = catalogue.load()["layouts"]
+    from pipeline.tables import table_era
+    t2_era = table_era(text)
+    has_t3 = any(w in text for w in lay["table3"]["header_words"][:1]) or all(w in text for w in lay["table3"]["header_words"][1:])
+    has_t4 = all(w in text for w in lay["table4"]["header_words"])
+    values: list[dict] = []
+    pendings: list[Pending] = []
+    issues: list[dict] = []
+    stat_cols: list[str] | None = None
+    topic: str | None = None
+    last_table = None
+    prev_end = 0
+    for row in rows:
+        if row.table_index != last_table:
+            stat_cols, topic, last_table = None, None, row.table_index
+        norm = _label(row.label)
+        context = text[max(prev_end, row.label_start - 200):row.label_end] if row.table_index is None else row.label
+        prev_end = row.tokens[-1].end if row.tokens else row.label_end
+        layout = _stat_layout(re.sub(r"[\s|]", "", context))
+        if layout:
+            stat_cols = layout
+        found = [(context.rfind(w), t) for w, t in lay["stat"]["topics"].items() if w in context]
+        if found:
+            topic = max(found)[1]
+        if not row.tokens:
+            continue
+        # table 4: fifteen cells under the 行政复议 / 行政诉讼 header
+        if has_t4 and ("复议后起诉" in row.label or (not norm and len(row.tokens) >= 15) or len(row.tokens) == 15):
+            cols = lay["table4"]["columns"]
+            cands = decode(row, "blocks", 15)
+            _emit(row, cols, ["year"] * 15, ["total"] * 15, cands, 1.0, values, issues, "T4")
+            continue
+        if t2_era and (key := _t2_key(norm, t2_era)):
+            codes = lay["table2"]["rows"][t2_era][key]
+            scale = 10000.0 if codes[-1] in lay["table2"]["money_in_wan"] else 1.0
+            cands = decode(row, "plain", len(codes))
+            _emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, values, issues, "T2")
+            continue
+        code = lay["table3"]["labels"].get(norm) if has_t3 else None
+        code = code or _code(row.label)
+        if code is None and topic and (part := _topical(norm)):
+            code = f"{topic}.{part}"
+        if code is None:
+            continue
+        if has_t3 and code.startswith(T3_CODES) and len("".join(t.raw for t in row.tokens)) >= 7:
+            cols = lay["table3"]["columns"]
+            cands = decode(row, "rowsum", 7)
+            _emit(row, [code] * 7, ["year"] * 7, cols, cands, 1.0, values, issues, "T3")
+            continue
+        periods = stat_cols or ["year"]
+        if len(periods) == 2 and len(row.tokens) == 1 and len(row.tokens[0].raw) == 1:
+            periods = ["year"]      # a single digit cannot hold two cells
+        if len(periods) != 2 and len(row.tokens) == 2:
+            continue                # two values but no header saying which is which
+        scale = 10000.0 if "万元" in row.label else 1.0
+        kind = "year_cum" if periods == ["year", "cumulative"] else "plain"
+        cands = decode(row, kind, len(periods))
+        if kind == "plain" and len(periods) == 2:
+            cands = [c for c in cands if c[0] is None or c[1] is None or c[0] >= c[1]]
+        out, disputed = emit(row, [code] * len(periods), periods, ["total"] * len(periods), cands, scale, True)
+        values.extend(_mark_decoded(out, row))
+        if disputed and cands:
+            pendings.append(Pending(row, [code] * len(periods), periods, cands, scale))
+    return values, pendings, issues
+
+
+def _topical(norm: str) -> str | None:
+    for lbl, part in catalogue.load()["layouts"]["stat"]["topical_labels"].items():
+        if norm.endswith(catalogue.normalize_label(lbl)):
+            return part
+    return None
+
+
+def _mark_decoded(out: list[dict], row: Row) -> list[dict]:
+    n = sum(1 for _ in row.tokens)
+    for v in out:
+        v["decoded"] = n < 2 and len(row.tokens[0].raw) > 1 and len(out) > 1
+    return out
+
+
+def _emit(row, codes, periods, requesters, cands, scale, values, issues, table) -> None:
+    direct = len(row.tokens) == len(codes)
+    out, disputed = emit(row, codes, periods, requesters, cands, scale, direct)
+    values.extend(out)
+    if disputed:
+        what = "no decoding satisfies the table's identities" if not cands else f"{len(cands)} decodings"
+        issues.append({
+            "check_id": "GLUED-AMBIGUOUS", "severity": "warning", "status": "not_assessable",
+            "message": f"{table} row '{row.label[-30:]}' cells {''.join(t.raw for t in row.tokens)}: {what}; "
+                       f"{len(disputed)} cell(s) left out",
+            "metric_codes": ",".join(sorted({c for i, c in enumerate(codes) if i in disputed and c})),
+            "expected": None, "actual": None, "attribution": "extraction",
+        })
+
+
+_ = re
