@@ -23,8 +23,7 @@ _DECIMAL = re.compile(r"\d{1,30}\.\d{1,15}")
 
 
 class Decodings(list):
-    """Candidate cell tuples. `truncated`: the search stopped early, so the list is incomplete
-    (possibly empty) and `unique` / `agreed` refuse to conclude anything from it."""
+    """Candidate cell tuples; `truncated`: the search stopped early, the list is incomplete."""
 
     def __init__(self, items=(), truncated: bool = False):
         super().__init__(items)
@@ -56,14 +55,12 @@ class _Row:
 
     def cells(self, pos: int, hi: int):
         """(end, value) of every cell that can start at pos and end by hi, shortest first."""
-        if pos >= hi:
-            return
-        if self.dec[pos]:
+        if pos < hi and self.dec[pos]:
             if self.tok_start[pos] == pos and self.tok_end[pos] <= hi:
                 yield self.tok_end[pos], Decimal(self.s[pos:self.tok_end[pos]])
-        elif self.s[pos] == "0":
+        elif pos < hi and self.s[pos] == "0":
             yield pos + 1, 0
-        else:
+        elif pos < hi:
             v = 0
             for e in range(pos + 1, min(self.tok_end[pos], hi) + 1):
                 v = v * 10 + ord(self.s[e - 1]) - 48
@@ -101,18 +98,13 @@ def decodings(tokens: Sequence[str] | str, ncols: int, check: Callable[[tuple], 
 
     def rec(pos: int, k: int) -> None:
         work[0] += 1
-        if work[0] > max_work:
+        if k == 0 and (check is None or check(tuple(stack))):
+            found.append(tuple(stack))
+        if len(found) > limit or work[0] > max_work:
             raise _Stop
-        if k == 0:
-            cand = tuple(float(v) if isinstance(v, Decimal) else v for v in stack)
-            if check is None or check(cand):
-                found.append(cand)
-                if len(found) > limit:
-                    raise _Stop
-            return
-        for end, v in row.cells(pos, row.n):
+        for end, v in row.cells(pos, row.n) if k else ():
             if row.fits(end, row.n, k - 1):
-                stack.append(v)
+                stack.append(float(v) if isinstance(v, Decimal) else v)
                 rec(end, k - 1)
                 stack.pop()
     try:
@@ -252,12 +244,6 @@ def split_trailing_index(run: str, following: str, expected_next: int | None = N
     numbered = f[:1] == "、" or (f[:1] in (".", "．") and len(f) > 1 and not f[1].isdigit())
     if not run or not (run.isascii() and run.isdigit()) or not numbered:
         return run, None
-    if expected_next is not None and expected_next > 0 and run.endswith(str(expected_next)):
-        idx = str(expected_next)
-    elif run[-1] != "0":
-        idx = run[-1]
-    elif len(run) >= 2 and run[-2] != "0":
-        idx = run[-2:]
-    else:
-        return run, None
-    return run[: len(run) - len(idx)], idx
+    exp = str(expected_next) if expected_next is not None and expected_next > 0 else None
+    idx = exp if exp and run.endswith(exp) else run[-1] if run[-1] != "0" else run[-2:] if run[-2:-1] not in ("", "0") else None
+    return (run, None) if idx is None else (run[: len(run) - len(idx)], idx)

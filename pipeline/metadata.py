@@ -82,7 +82,7 @@ def doc_type(text: str, titles: list[str]) -> str:
 def era(text: str, year: int | None) -> str | None:
     if any(w in text for w in ("本年制发件数", "现行有效件数", "逾期不补正")):
         return "fmt2021"
-    if any(w in text for w in ("本年新收政府信息公开申请数量", "本年新制作数量", "上一年项目数量")):
+    if any(w in text for w in ("本年新收政府信息公开申请数量", "本年新制作数量", "上一年项目数量", "未经复议直接起诉")):
         return "fmt2021" if year and year >= 2021 else "fmt2019"
     if year is not None:
         return "fmt2021" if year >= 2021 else "fmt2019" if year >= 2019 else "stat2014" if year >= 2014 else "pre2014"

@@ -19,8 +19,9 @@ _AT_LEAST_PRE = ("超过", "突破", "逾", "超", "过")
 _ABOUT_PRE = ("大约", "将近", "约", "近")
 _PREFIXES = sorted(_AT_LEAST_PRE + _ABOUT_PRE, key=len, reverse=True)
 _SUFFIXES = (("以上", "at_least"), ("左右", "about"), ("余", "at_least"), ("多", "at_least"))
-UNITS = ("人次", "万元", "亿元", "条", "件", "篇", "份", "个", "项", "人", "名", "次", "场", "期", "元", "%")
-_STRIP_UNITS = ("人次", "条", "件", "篇", "份", "个", "项", "人", "名", "次", "场", "期", "元")
+UNITS = ("人次", "场次", "件次", "万元", "亿元", "条", "件", "篇", "份", "个", "项", "宗", "起", "人", "名", "次", "场",
+         "期", "元", "%")
+_STRIP_UNITS = tuple(u for u in UNITS if u not in ("万元", "亿元", "%"))
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 _UNIT_VALUES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000, "万": 10**4, "亿": 10**8}
 _CN_CHARS = "零〇一二两三四五六七八九十百千万亿拾佰仟"
@@ -166,7 +167,7 @@ _START = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿]|�
 _QUAL_PRE = re.compile(r"超过|突破|大约|将近|约|近|逾|超|过")
 _RUN = re.compile(r"[0-9.,零〇一二两三四五六七八九十百千万亿]{1,40}")
 _POST = re.compile(r"余|多|以上|左右")
-_UNIT_RE = re.compile(r"人次|万元|亿元|次(?!性)|[条件篇份个项人名场期元]")
+_UNIT_RE = re.compile(r"人次|场次|件次|万元|亿元|次(?!性)|[条件篇份个项宗起人名场期元]")
 _AFTER_UNIT_QUAL = re.compile(r"以上|左右")
 _NOT_ABOUT_BEFORE = set("节预制签合邀简公违履特契集大")   # 节约, 预约 … are words, not 约
 _WORD_BEFORE_ONE = set("统唯逐之同单划专其合不归万")       # 统一, 唯一 … are words, not 1
@@ -197,7 +198,7 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
     if has_arabic:
         if (prev.isascii() and (prev.isalnum() or prev == ".")) or (t[ce:ce + 1].isascii() and t[ce:ce + 1].isalpha()):
             return None
-    elif prev in _CN_CHARS or (core == "一" and prev in _WORD_BEFORE_ONE):
+    elif prev in _CN_CHARS or (core == "一" and (prev in _WORD_BEFORE_ONE or t[ce:ce + 1] == "起")):
         return None
     q_end, mag2 = ce, False
     post = _POST.match(t, ce)

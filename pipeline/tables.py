@@ -85,7 +85,9 @@ def emit(row: Row, codes: list, periods: list, requesters: list, cands: list[tup
     out, disputed = [], []
     if not cands:
         return out, list(range(len(codes)))
-    agreed = glued.agreed(cands)
+    truncated = getattr(cands, "truncated", False)
+    agreed = [None if truncated or any(c[i] != cands[0][i] for c in cands) else (cands[0][i],)
+              for i in range(len(codes))]
     spans = _spans(row.tokens, cands[0]) if len(cands) == 1 else None
     for i, code in enumerate(codes):
         if code is None:
@@ -93,10 +95,13 @@ def emit(row: Row, codes: list, periods: list, requesters: list, cands: list[tup
         if agreed[i] is None:
             disputed.append(i)
             continue
+        if agreed[i][0] is None:        # a blank cell: stated as blank, value null
+            out.append(cell_value(code, row.tokens[i], scale, periods[i], requesters[i], row, i, False))
+            continue
         if spans:
             raw, s, e = spans[i]
         else:
-            raw, s, e = _fmt(agreed[i]), row.tokens[0].start, row.tokens[-1].end
+            raw, s, e = _fmt(agreed[i][0]), row.tokens[0].start, row.tokens[-1].end
         tok = Token(raw, s, e)
         out.append(cell_value(code, tok, scale, periods[i], requesters[i], row, i, not direct))
     return out, disputed
