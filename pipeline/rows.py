@@ -25,8 +25,10 @@ _TOKEN = re.compile(
     r"|(?P<blank>(?<![^\s|])(?:——|—|－|–|-|/|／)(?![^\s|]))"
     r"|(?P<sep>[ \t\u3000|]{1,200}|\n)"
 )
+# page numbers of a text layer ('- 2 -', '— 3 —') stand between rows, not in them
+_PAGE_NO = re.compile(r"(?m)^[ \t]{0,20}[-—–][ \t]{0,4}\d{1,4}[ \t]{0,4}[-—–][ \t]{0,20}$")
 # after a digit run: these make it part of prose or of a label rather than a table cell
-_PROSE_AFTER = re.compile(r"[条件篇份个项人名次场期元万亿千百余多%％年月日号时分秒岁届批户家类]")
+_PROSE_AFTER = re.compile(r"[ \t]{0,2}[条件篇份个项人名次场期元万亿千百余多%％年月日号时分秒岁届批户家类]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _INDEX_AFTER = re.compile(r"[、.．](?=\D)")
 _LINEBREAKS = re.compile(r"\n")
@@ -95,12 +97,13 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
     label_start = start
     pending: list[Token] = []
     expected_index: int | None = None
+    pages = [(p.start(), p.end()) for p in _PAGE_NO.finditer(text, start, end)]
     for m in _TOKEN.finditer(text, start, end):
         kind = m.lastgroup
-        if kind == "sep":
+        if kind == "sep" or (pages and any(a <= m.start() < b for a, b in pages)):
             continue
         s, e = m.start(), m.end()
-        if pending and text[pending[-1].end:s].strip(" \t|\n\u3000"):
+        if pending and _PAGE_NO.sub("", text[pending[-1].end:s]).strip(" \t|\n\u3000"):
             _flush(rows, text, label_start, pending)   # text between values: a new row
             label_start, pending = pending[-1].end, []
         if kind == "blank":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pipeline import catalogue, glued
 from pipeline.rows import Row, Token
 
-_NOTE = re.compile(r"[（(][^（）()]{0,40}(?:区分处理|只计|不计)[^（）()]{0,40}[）)]")
+_NOTE = re.compile(r"[（(][^（）()]{0,40}(?:区分处理|只计|不计)[^（）()]{0,40}(?:[）)]|$)")
 _UNIT_TAIL = re.compile(r"(?:万元|元|条|件|个|人次|人|次|项|篇|份)$")
 
 
