@@ -10,7 +10,7 @@ import re
 
 from pipeline import catalogue
 from pipeline.rows import Row
-from pipeline.tables import Pending, _code, _label, decode, emit
+from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit
 
 T3_CODES = ("requests.received", "requests.carried_in", "requests.carried_out", "outcomes.")
 
@@ -75,7 +75,7 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
             continue
         code = lay["table3"]["labels"].get(norm) if has_t3 else None
         code = code or _code(row.label)
-        if code is None and topic and (part := _topical(norm)):
+        if code is None and topic and (part := _topical(norm) or _topical(_label(_UNIT_TAIL.sub("", row.label.strip(" |\t\n")).strip(" |\t\n")))):
             code = f"{topic}.{part}"
         if code is None:
             continue

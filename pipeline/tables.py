@@ -45,11 +45,20 @@ def _label(label: str) -> str:
     return catalogue.normalize_label(_NOTE.sub("", label))
 
 
+_PAREN = re.compile(r"[（(][^（）()]{2,60}[）)]")
+
+
 def _code(label: str) -> str | None:
-    code = catalogue.code_for_label(_NOTE.sub("", label))
-    if code is None and _UNIT_TAIL.search(label.strip()):
-        code = catalogue.code_for_label(_UNIT_TAIL.sub("", label.strip()))
-    return code
+    if any(w in label for w in _layouts()["stat"]["ignore"]):
+        return None
+    for variant in (_NOTE.sub("", label), _PAREN.sub("", label)):
+        variant = variant.strip(" |\t\n")
+        code = catalogue.code_for_label(variant)
+        if code is None and _UNIT_TAIL.search(variant):
+            code = catalogue.code_for_label(_UNIT_TAIL.sub("", variant).strip(" |\t\n"))
+        if code:
+            return code
+    return None
 
 
 def cell_value(code: str, token: Token, scale: float, period: str, requester: str, row: Row, col: int,

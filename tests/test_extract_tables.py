@@ -1,4 +1,5 @@
 """Table extraction on short snippets: glued crawler rows, spaced rows, pipe tables, layouts."""
+from pathlib import Path
 from pipeline.extract import extract
 from pipeline.model import Document
 from pipeline.rows import text_rows
@@ -82,3 +83,16 @@ def test_two_values_without_a_header_are_not_guessed():
 
 def test_prose_numbers_are_not_table_rows():
     assert text_rows("全年收到申请52件，办结50件。") == []
+
+
+def test_national_2014_statistics_form_with_notes_units_and_topics():
+    text = (Path(__file__).parent / "fixtures" / "stat2014_form.txt").read_text(encoding="utf-8")
+    v = values(text)
+    assert v["proactive.published"] == 4521          # label carries a (…计1条) note
+    assert v["proactive.press_conferences"] == 5     # not the 主要负责同志 sub-row
+    assert v["proactive.online_interviews"] == 3
+    assert (v["reconsideration.upheld"], v["reconsideration.corrected"]) == (1, 1)
+    assert (v["litigation.total"], v["litigation.upheld"]) == (1, 1)
+    assert v["fees.collected"] == 500                 # 0.05 万元
+    assert v["capacity.budget"] == 35000
+    assert v["outcomes.denied.commercial_secret"] == 1
