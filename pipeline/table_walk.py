@@ -12,6 +12,8 @@ from pipeline import catalogue
 from pipeline.rows import Row
 from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit
 
+NESTABLE = ("outcomes.not_exist", "outcomes.asked_to_clarify", "outcomes.not_this_agency")
+_SUB_MARK = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]|^\s*其中")
 T3_CODES = ("requests.received", "requests.carried_in", "requests.carried_out", "outcomes.")
 
 
@@ -47,6 +49,7 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
     topic: str | None = None
     last_table = None
     prev_end = 0
+    denied_open = False
     for row in rows:
         if row.table_index != last_table:
             stat_cols, topic, last_table = None, None, row.table_index
@@ -95,6 +98,14 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
         if kind == "plain" and len(periods) == 2:
             cands = [c for c in cands if c[0] is None or c[1] is None or c[0] >= c[1]]
         out, disputed = emit(row, [code] * len(periods), periods, ["total"] * len(periods), cands, scale, True)
+        if code == "outcomes.denied":
+            denied_open = True
+        elif code.startswith("outcomes.") and not code.startswith("outcomes.denied."):
+            if denied_open and code in NESTABLE and _SUB_MARK.search(row.label):
+                for v in out:
+                    v["nested_under"] = "outcomes.denied"     # 否决公开 › 信息不存在 (Jilin tables)
+            else:
+                denied_open = False
         values.extend(_mark_decoded(out, row))
         if disputed and cands:
             pendings.append(Pending(row, [code] * len(periods), periods, cands, scale))
