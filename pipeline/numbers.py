@@ -27,10 +27,8 @@ _UNIT_VALUES = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟"
 _CN_CHARS = "零〇一二两三四五六七八九十百千万亿拾佰仟"
 # length-preserving (offsets stay valid); the full-width comma is mapped only for cells
 _FW_TEXT = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
-_TOKEN = re.compile(
-    r"(\d{1,3}(?:,\d{3}){1,8}(?!\d)|\d{1,30})(?:\.(\d{1,15}))?"
-    r"|([零〇一二两三四五六七八九])|([十百千拾佰仟])|([万亿])"
-)
+_TOKEN = re.compile(r"(\d{1,3}(?:,\d{3}){1,8}(?!\d)|\d{1,30})(?:\.(\d{1,15}))?"
+                    r"|([零〇一二两三四五六七八九])|([十百千拾佰仟])|([万亿])")
 _INNER_QUAL = re.compile(r"(?<=[\d十百千])[余多](?=[万亿])")
 
 
@@ -87,7 +85,7 @@ def _parse_core(s: str) -> tuple[Decimal, int] | None:
             u = _UNIT_VALUES[m.group(5)]
             if number is not None:
                 section, number = section + number, None
-            if section == 0 and not (prev == "unit" and last_unit < u and total > 0):
+            if u == last_big or (section == 0 and not (prev == "unit" and last_unit < u and total > 0)):
                 return None
             total = (total + section) * u if u > last_big else total + section * u
             section, last_small, last_unit, prev, trail = Decimal(0), 10**9, u, "unit", trail_before * u
@@ -163,13 +161,15 @@ def parse_money_to_yuan(raw: str, unit_hint: str = "元") -> float | None:
     return float(res[0] * factor)
 
 
+# in prose '，' separates clauses; it is a thousands separator only in '1，345件' (groups of 3, then a unit)
+_FW_THOUSANDS = re.compile(r"(?<![\d,，.])\d{1,3}(?:，\d{3}){1,6}(?=[条件篇份个项宗起人名次场期元万亿%])")
 _START = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿]|超过|突破|大约|将近|[约近逾超过]")
 _QUAL_PRE = re.compile(r"超过|突破|大约|将近|约|近|逾|超|过")
-_RUN = re.compile(r"[0-9.,零〇一二两三四五六七八九十百千万亿]{1,40}")
+_RUN = re.compile(r"[0-9.,零〇一二两三四五六七八九十百千万亿]{1,24}")
 _POST = re.compile(r"余|多|以上|左右")
-_UNIT_RE = re.compile(r"人次|场次|件次|万元|亿元|次(?!性)|[条件篇份个项宗起人名场期元]")
+_UNIT_RE = re.compile(r"人次|场次|件次|万元|亿元|次(?!性)|[条件篇份个项宗起人名场期元%]")
 _AFTER_UNIT_QUAL = re.compile(r"以上|左右")
-_NOT_ABOUT_BEFORE = set("节预制签合邀简公违履特契集大")   # 节约, 预约 … are words, not 约
+_NOT_QUAL_AFTER = {"约": "节预制签合邀简公违履特契集大", "近": "最附临靠将亲贴", "超": "高赶"}  # 节约, 最近: words
 _WORD_BEFORE_ONE = set("统唯逐之同单划专其合不归万")       # 统一, 唯一 … are words, not 1
 
 
@@ -177,12 +177,14 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
     """Try to read a number expression starting at t[i] → (start, raw_end, end, unit, post-unit qualifier)."""
     j, pre = i, _QUAL_PRE.match(t, i)
     if pre:
-        if pre.group() == "约" and i > 0 and t[i - 1] in _NOT_ABOUT_BEFORE:
+        if i > 0 and t[i - 1] in _NOT_QUAL_AFTER.get(pre.group(), ""):
             return None
         j = pre.end()
-    run = _RUN.match(t, j)
-    if run is None:
-        return None
+    run, prev = _RUN.match(t, j), (t[i - 1] if i > 0 else "")
+    if run is None or prev == "第" or (prev in _CN_CHARS and not run.group()[0].isdigit()):
+        return None                                         # ordinal, or the tail of a longer numeral
+    if run.group()[0].isdigit() and prev.isascii() and (prev.isalnum() or prev == "."):
+        return None                                         # part of a code (GB2260, v1.2), not a count
     core = run.group()
     while core and _parse_core(core) is None:
         core = core[:-1]
@@ -190,13 +192,13 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
         return None
     if core[-1] in "万亿" and t.startswith("元", j + len(core)) and _parse_core(core[:-1]):
         core = core[:-1]                                    # '4.7万元' → raw '4.7', unit 万元
-    ce, prev = j + len(core), (t[i - 1] if i > 0 else "")
+    ce = j + len(core)
     has_arabic = any(c.isdigit() for c in core)
     bare = not has_arabic and not any(c in _CN_DIGITS for c in core) and core[0] != "十"
-    if prev == "第" or (pre and pre.group() == "过" and not bare):
+    if pre and pre.group() == "过" and not bare:
         return None
     if has_arabic:
-        if (prev.isascii() and (prev.isalnum() or prev == ".")) or (t[ce:ce + 1].isascii() and t[ce:ce + 1].isalpha()):
+        if t[ce:ce + 1].isascii() and t[ce:ce + 1].isalpha():
             return None
     elif prev in _CN_CHARS or (core == "一" and (prev in _WORD_BEFORE_ONE or t[ce:ce + 1] == "起")):
         return None
@@ -207,16 +209,13 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
         if post.group() in "余多" and t[q_end:q_end + 1] in ("万", "亿") and t[q_end + 1:q_end + 2] != "元":
             q_end, mag2 = q_end + 1, True
     unit, after_qual, end, raw_end = None, None, q_end, q_end
-    if t.startswith("%", q_end):
-        unit, end = "%", q_end + 1
-        raw_end = end
-    else:
-        u = _UNIT_RE.match(t, q_end)
-        if u:
-            unit, end = u.group(), u.end()
-            aq = None if post else _AFTER_UNIT_QUAL.match(t, end)
-            if aq:
-                after_qual, end = ("at_least" if aq.group() == "以上" else "about"), aq.end()
+    u = _UNIT_RE.match(t, q_end)
+    if u:
+        unit, end = u.group(), u.end()
+        raw_end = end if unit == "%" else q_end             # a percent sign stays in raw
+        aq = None if post else _AFTER_UNIT_QUAL.match(t, end)
+        if aq:
+            after_qual, end = ("at_least" if aq.group() == "以上" else "about"), aq.end()
     if not has_arabic:
         magnitude = any(c in "百千万亿" for c in core) and not bare
         if bare and not (pre and unit):
@@ -229,8 +228,8 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
 def find_numbers(text: str) -> list[Match]:
     """Every number stated in running text, in order. Chinese numerals count only when they
     carry a unit or a magnitude (召开新闻发布会三场, 两万余条) so 一是/统一/一站式 are skipped;
-    ordinals (第三次) are skipped; '，' is a clause separator here, never a thousands separator."""
-    t = str(text).translate(_FW_TEXT)
+    ordinals (第三次) are skipped; '，' is a thousands separator only before a unit (1，345件)."""
+    t = _FW_THOUSANDS.sub(lambda m: m.group().replace("，", ","), str(text).translate(_FW_TEXT))
     out: list[Match] = []
     pos = 0
     while (m := _START.search(t, pos)) is not None:

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 
 from pipeline import catalogue
-from pipeline.numbers import find_numbers
+from pipeline.numbers import find_numbers, parse_money_to_yuan
 
 _CLAUSE_END = re.compile(r"[，,；;。：:！？!?]|其中|分别为")
 _SENT_END = re.compile(r"[。；;！？!?\n]")
@@ -98,6 +98,10 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
         if (code, period) in values:
             continue
         value = num.parsed.value
+        if unit in ("元", "万元", "亿元"):
+            value = parse_money_to_yuan(num.raw, unit)   # money is stored in yuan
+            if value is None:
+                continue
         values[(code, period)] = {
             "metric_code": code, "requester": "total", "period": period, "value": value,
             "raw": num.raw, "unit": catalogue.unit_of(code), "qualifier": num.parsed.qualifier,

@@ -76,3 +76,8 @@ def test_evidence_offsets_point_at_the_number():
     text = "2017年，全市主动公开政府信息72521条。"
     m = vals(text)["proactive.published"]
     assert "72521" in text[m["char_start"]:m["char_end"]]
+
+
+def test_money_is_stored_in_yuan():
+    v = vals("全年收取政府信息公开信息处理费约0.5万元。", 2022, "fmt2021")
+    assert v["fees.collected"]["value"] == 5000 and v["fees.collected"]["qualifier"] == "about"
