@@ -1,0 +1,211 @@
+"""Word reader: DOCX (python-docx) and legacy binary .doc/.wps (antiword, else LibreOffice).
+
+Role: DOCX — after a zip-bomb guard on the zip directory (total uncompressed size and
+compression ratio), walk the body XML in order: paragraphs become lines, tables become grids
+with gridSpan/vMerge (and gridBefore/gridAfter) expanded by repeating the same cell, a table
+holding tables is treated as layout and its cells' content flows in order. Legacy .doc/.wps
+— `antiword` gives text whose tables are '|'-delimited rows; those rows are turned back into
+grids (columns aligned on the '|' positions, wrapped cell lines re-joined). Without antiword,
+LibreOffice (`soffice --headless --convert-to docx`) converts the file and the DOCX path reads
+it. Neither installed → ReadError telling the user what to install.
+"""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from pipeline.model import Document, ReadError
+from pipeline.read_text import CellKey, TextBuilder, normalize_ws
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+MAX_UNCOMPRESSED = 300 * 1024 * 1024
+MAX_RATIO = 200
+CONVERT_TIMEOUT = 120
+
+
+def check_zip(data: bytes) -> zipfile.ZipFile:
+    """Open the DOCX zip, refusing zip bombs and files that are not Word documents."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise ReadError(f"corrupt DOCX: {e}") from None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNCOMPRESSED or (total > 20 * 1024 * 1024 and total / packed > MAX_RATIO):
+        raise ReadError(f"DOCX too large when uncompressed (zip bomb?): {total // (1024 * 1024)} MB "
+                        f"from {len(data) // 1024} KB")
+    if "word/document.xml" not in {i.filename for i in infos}:
+        raise ReadError("not a Word document: the zip has no word/document.xml")
+    return zf
+
+
+def _para_lines(p) -> list[str]:
+    parts = []
+    for el in p.iter(W + "t", W + "tab", W + "br", W + "cr"):
+        parts.append(el.text or "" if el.tag == W + "t" else (" " if el.tag == W + "tab" else "\n"))
+    return [normalize_ws(s) for s in "".join(parts).split("\n")]
+
+
+def _cell_text(tc) -> str:
+    return " ".join(line for p in tc.iter(W + "p") for line in _para_lines(p) if line)
+
+
+def _val(el, path: str, default=None):
+    found = el.find(path)
+    return default if found is None else found.get(W + "val", "continue" if path.endswith("vMerge") else default)
+
+
+def _docx_grid(tbl) -> list[list[CellKey]]:
+    grid: list[list[CellKey]] = []
+    for tr in tbl.iter(W + "tr"):
+        row: list[CellKey] = [CellKey("") for _ in range(int(_val(tr, f"{W}trPr/{W}gridBefore", 0) or 0))]
+        for tc in tr.iter(W + "tc"):
+            span = max(1, min(200, int(_val(tc, f"{W}tcPr/{W}gridSpan", 1) or 1)))
+            merge = _val(tc, f"{W}tcPr/{W}vMerge")
+            col = len(row)
+            if merge == "continue" and grid and col < len(grid[-1]):
+                key = grid[-1][col]
+            else:
+                key = CellKey(_cell_text(tc))
+            row.extend([key] * span)
+        grid.append(row)
+    return grid
+
+
+def _walk(elem, out: TextBuilder) -> None:
+    for child in elem.iterchildren():
+        if child.tag == W + "p":
+            for line in _para_lines(child):
+                out.line(line)
+        elif child.tag == W + "tbl":
+            if any(True for _ in child.iterdescendants(W + "tbl")):
+                for tc in child.iter(W + "tc"):
+                    if tc.getparent().getparent() is child:
+                        _walk(tc, out)                      # layout table: flow its cells
+            else:
+                out.table(_docx_grid(child))
+        elif child.tag in (W + "sdt", W + "sdtContent", W + "customXml", W + "smartTag"):
+            _walk(child, out)
+
+
+def read_docx(data: bytes, fmt: str = "docx") -> Document:
+    import docx
+
+    check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as e:  # python-docx/lxml raise many kinds on damaged packages
+        raise ReadError(f"corrupt DOCX: {type(e).__name__}: {e}") from None
+    body = document.element.body
+    for fallback in list(body.iter(MC + "Fallback")):     # drawing fallbacks repeat text boxes
+        fallback.getparent().remove(fallback)
+    out = TextBuilder()
+    _walk(body, out)
+    text = out.text()
+    if not text.strip():
+        raise ReadError("no text")
+    meta = {}
+    title = (document.core_properties.title or "").strip()
+    if title and any("\u4e00" <= ch <= "\u9fff" for ch in title):
+        meta["title"] = title
+    return Document(text=text, format=fmt, tables=out.tables, meta=meta)
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _is_number(t: str) -> bool:
+    return t.replace(",", "").replace(".", "").replace("%", "").isdigit()
+
+
+def _pipe_rows(lines: list[str]) -> list[list[CellKey]]:
+    """antiword's '|a |b |' rows → grid. Columns align on the display position of each '|'
+    (a cell spanning several positions repeats); a line holding only text in cells whose
+    line above ran to the column's edge is a wrapped continuation and is joined on."""
+    parsed = []
+    for line in lines:
+        segs, cuts, pos = line.strip()[1:-1].split("|"), [], 0
+        for seg in segs:
+            pos += _width(seg) + 1
+            cuts.append(pos)
+        parsed.append((segs, cuts))
+    bounds = sorted({c for _, cuts in parsed for c in cuts})
+    grid: list[list[CellKey]] = []
+    fulls: list[list[bool]] = []
+    for segs, cuts in parsed:
+        keys: list[CellKey] = []
+        full: list[bool] = []
+        prev = 0
+        for seg, cut in zip(segs, cuts):
+            n = max(1, sum(1 for b in bounds if prev < b <= cut))
+            keys += [CellKey(seg.strip())] * n
+            full += [bool(seg.strip()) and _width(seg.rstrip()) >= _width(seg) - 2] * n
+            prev = cut
+        texts = [k.text for k in keys]
+        if (grid and len(keys) == len(grid[-1]) and any(texts) and not any(map(_is_number, texts))
+                and all(fulls[-1][j] for j, t in enumerate(texts) if t)):
+            seen: set[int] = set()
+            for j, t in enumerate(texts):
+                if t and id(grid[-1][j]) not in seen:
+                    seen.add(id(grid[-1][j]))
+                    grid[-1][j].text += " " + t
+                    fulls[-1][j] = full[j]
+            continue
+        grid.append(keys)
+        fulls.append(full)
+    return grid
+
+
+def read_legacy(path: Path, data: bytes, fmt: str = "doc") -> Document:
+    """.doc/.wps: antiword (text; pipe tables → grids), else LibreOffice → DOCX."""
+    with tempfile.TemporaryDirectory(prefix="ogi-doc-") as tmp:
+        src = Path(tmp) / f"in.{fmt}"
+        src.write_bytes(data)
+        if shutil.which("antiword"):
+            run = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(src)], capture_output=True,
+                                 timeout=CONVERT_TIMEOUT)
+            if run.returncode == 0 and run.stdout.strip():
+                return _from_antiword(run.stdout.decode("utf-8", "replace"), fmt)
+        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+        if soffice:
+            try:
+                subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                                "--convert-to", "docx", "--outdir", tmp, str(src)], capture_output=True,
+                               timeout=CONVERT_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                raise ReadError(f"cannot read legacy .{fmt}: LibreOffice timed out after {CONVERT_TIMEOUT} s") from None
+            out = Path(tmp) / "in.docx"
+            if out.exists():
+                return read_docx(out.read_bytes(), fmt)
+            raise ReadError(f"cannot read legacy .{fmt}: LibreOffice could not convert it (corrupt file?)")
+        if shutil.which("antiword"):
+            raise ReadError(f"cannot read legacy .{fmt}: antiword could not read it (not a Word 97+ file?) "
+                            "and LibreOffice is not installed")
+    raise ReadError(f"cannot read legacy .{fmt}: install antiword or LibreOffice (make system-deps)")
+
+
+def _from_antiword(text: str, fmt: str) -> Document:
+    out = TextBuilder()
+    lines = text.replace("\r", "").split("\n")
+    i = 0
+    while i < len(lines):
+        if lines[i].strip().startswith("|") and lines[i].strip().endswith("|") and len(lines[i].strip()) > 1:
+            j = i
+            while j < len(lines) and lines[j].strip().startswith("|") and lines[j].strip().endswith("|"):
+                j += 1
+            out.table(_pipe_rows(lines[i:j]))
+            i = j
+            continue
+        out.line(normalize_ws(lines[i]))
+        i += 1
+    if not out.text().strip():
+        raise ReadError("no text")
+    return Document(text=out.text(), format=fmt, tables=out.tables)

@@ -1,0 +1,190 @@
+"""PDF reader: a PDF's text layer → Document, with ruled tables as cell grids.
+
+Role: open the PDF with pdfplumber (MIT; pdfminer.six underneath), and for every page find
+the ruled tables (pdfplumber's `find_tables`, after dropping invisible white-filled boxes
+that word processors draw behind text lines), take the text lines outside the tables, and
+lay out the page in reading order (top to bottom) with each table inserted at its vertical
+position. Wrapped lines of a paragraph are re-joined (a line that runs to the right margin
+continues on the next one); bare page numbers at the top/bottom of a page are dropped.
+A table whose continuation starts the next page (same column count, no header row, nothing
+in between) is merged into one Table, continuing the merged cells that the page break cut.
+Encrypted, scanned (image-only) and corrupt PDFs raise ReadError with a plain message.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pdfplumber
+from pdfplumber.utils.exceptions import PdfminerException
+
+from pipeline.model import Document, ReadError
+from pipeline.read_text import CellKey, TextBuilder, normalize_ws
+
+_PAGE_NO = re.compile(r"^[-－—–_\s]*(第\s*)?\d{1,4}(\s*页)?(\s*[/／共]\s*\d{1,4}\s*页?)?[-－—–_\s]*$")
+_HEADING = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[章节条部分])")
+_NUMERIC = re.compile(r"^[-+]?\d[\d,，.]*%?$")
+_CJK_END = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201f]$")
+_CJK_START = re.compile(r"^[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201f]")
+
+
+def _white(color) -> bool:
+    if color is None or isinstance(color, str):
+        return False
+    c = tuple(color) if isinstance(color, (tuple, list)) else (color,)
+    if not c or not all(isinstance(v, (int, float)) for v in c):
+        return False
+    return min(c) >= 0.95 if len(c) in (1, 3) else (len(c) == 4 and max(c) <= 0.05)
+
+
+def _visible(obj: dict) -> bool:
+    """False for graphics nobody sees: white lines, unstroked white-filled boxes."""
+    kind = obj.get("object_type")
+    if kind == "line":
+        return not _white(obj.get("stroking_color"))
+    if kind not in ("rect", "curve"):
+        return True
+    stroked = obj.get("stroke") and not _white(obj.get("stroking_color"))
+    filled = obj.get("fill") and not _white(obj.get("non_stroking_color"))
+    return bool(stroked or filled)
+
+
+def _grid(table) -> list[list[CellKey]]:
+    """pdfplumber table → grid of CellKeys; a merged cell repeats over the positions it covers."""
+    texts = table.extract()
+    cells = table.cells
+    xs = sorted({c[0] for c in cells}) + [table.bbox[2]]
+    tops = [r.bbox[1] for r in table.rows] + [table.bbox[3]]
+    keys: dict[tuple, CellKey] = {}
+    grid = []
+    for i, (row, row_text) in enumerate(zip(table.rows, texts)):
+        out = []
+        for j, (bbox, text) in enumerate(zip(row.cells, row_text)):
+            if bbox is not None:
+                key = keys.setdefault(tuple(bbox), CellKey(text or ""))
+            else:
+                x, y = (xs[j] + xs[j + 1]) / 2, (tops[i] + tops[i + 1]) / 2
+                owner = next((c for c in cells if c[0] <= x < c[2] and c[1] <= y < c[3]), None)
+                key = keys.setdefault(tuple(owner), CellKey("")) if owner else CellKey("")
+            out.append(key)
+        grid.append(out)
+    return grid
+
+
+def _page_items(page) -> list[tuple]:
+    """('line', text, x0, x1, size, page width) and ('table', grid, False) items of one page
+    in reading order."""
+    view = page.filter(_visible)
+    tables = [t for t in view.find_tables() if len(t.rows) >= 2 and len({c[0] for c in t.cells}) >= 2]
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: dict) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    placed = [(t.bbox[1], ("table", _grid(t), False)) for t in tables]
+    text_view = page.filter(outside) if boxes else page
+    for ln in text_view.extract_text_lines(strip=True, return_chars=True):
+        if ln["text"].strip():
+            size = max((c.get("size") or 0) for c in ln["chars"]) or 10.0
+            placed.append((ln["top"], ("line", normalize_ws(ln["text"]), ln["x0"], ln["x1"], size, page.width)))
+    placed.sort(key=lambda p: p[0])
+    items = [p[1] for p in placed]
+    for end in (0, -1):                      # bare page numbers in the header/footer
+        if items and items[end][0] == "line" and _PAGE_NO.match(items[end][1]):
+            items.pop(end)
+    return items
+
+
+def _is_header(row: list[CellKey]) -> bool:
+    return not any(_NUMERIC.match(normalize_ws(k.text)) for k in row)
+
+
+def _merge(items: list[tuple]) -> list[tuple]:
+    """Join a table continued on the next page onto its first part."""
+    out: list[tuple] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if (item[0] == "table" and prev and prev[0] == "table" and item[2] and
+                len(item[1][0]) == len(prev[1][0]) and not _is_header(item[1][0])):
+            first, last = item[1][0], prev[1][-1]
+            swap = {id(k): last[j] for j, k in enumerate(first) if not normalize_ws(k.text)}
+            prev[1].extend([swap.get(id(k), k) for k in row] for row in item[1])
+            continue
+        out.append(item)
+    return out
+
+
+def read_pdf(data: bytes) -> Document:
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PdfminerException as e:
+        inner = e.args[0] if e.args else e
+        if "Password" in type(inner).__name__:
+            raise ReadError("encrypted PDF: it needs a password to open") from None
+        if "Encrypt" in type(inner).__name__:
+            raise ReadError(f"encrypted PDF: unsupported encryption ({inner})") from None
+        raise ReadError(f"corrupt or truncated PDF: {type(inner).__name__} {inner}".strip()) from None
+    except Exception as e:   # pdfminer raises all kinds of errors on damaged files
+        raise ReadError(f"corrupt or truncated PDF: {type(e).__name__} {e}".strip()) from None
+    items: list[tuple] = []
+    chars = images = 0
+    try:
+        with pdf:
+            for page in pdf.pages:
+                chars += len(page.chars)
+                images += len(page.images)
+                page_items = _page_items(page)
+                if page_items and page_items[0][0] == "table" and items and items[-1][0] == "table":
+                    page_items[0] = ("table", page_items[0][1], True)   # may continue the last table
+                items.extend(page_items)
+                page.close()
+    except ReadError:
+        raise
+    except Exception as e:
+        raise ReadError(f"corrupt or truncated PDF: {type(e).__name__} {e}".strip()) from None
+    if chars == 0:
+        if images:
+            raise ReadError("no text layer: the PDF appears to be scanned images; OCR is not supported")
+        raise ReadError("no text")
+    return _emit(_merge(items))
+
+
+def _emit(items: list[tuple]) -> Document:
+    out = TextBuilder()
+    para = ""
+    margins: dict[float, tuple[float, float]] = {}    # page width → text's (left, right) edges
+    for it in items:
+        if it[0] == "line":
+            left, right = margins.get(it[5], (it[2], it[3]))
+            margins[it[5]] = (min(left, it[2]), max(right, it[3]))
+    for it in items:
+        if it[0] == "line":
+            _, text, x0, x1, size, width = it
+            left, right = margins[width]
+            if para and (x0 > left + 1.5 * size or _HEADING.match(text)):   # a new paragraph
+                out.line(para)
+                para = ""
+            if para:
+                glue = "" if _CJK_END.search(para) and _CJK_START.search(text) else " "
+                para = para + glue + text
+            else:
+                para = text
+            if x1 < right - 2.5 * size:                   # short line: the paragraph ends
+                out.line(para)
+                para = ""
+        elif it[0] == "table":
+            if para:
+                out.line(para)
+                para = ""
+            out.table(it[1])
+    if para:
+        out.line(para)
+    text = out.text()
+    if "(cid:" in text and text.count("(cid:") * 6 > len(text) / 3:
+        raise ReadError("no usable text layer: the PDF's fonts have no Unicode mapping; OCR is not supported")
+    if not text.strip():
+        raise ReadError("no text")
+    return Document(text=text, format="pdf", tables=out.tables)

@@ -1,0 +1,108 @@
+"""PDF reader: text layer in reading order, ruled tables, page-continued tables, bad PDFs."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.model import Document, ReadError
+from pipeline.read_pdf import read_pdf
+
+FIXTURES = Path(__file__).parent / "fixtures" / "readers"
+
+
+def assert_offsets(doc: Document) -> None:
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row:
+                assert doc.text[cell.start:cell.end] == cell.text
+
+
+def texts(row) -> list[str]:
+    return [c.text for c in row]
+
+
+def rows_with(doc: Document, label: str) -> list[tuple[int, list[str]]]:
+    return [(t.index, texts(r)) for t in doc.tables for r in t.rows if label in texts(r)]
+
+
+@pytest.fixture(scope="module")
+def huai_an() -> Document:
+    doc = read_pdf((FIXTURES / "002.pdf").read_bytes())
+    assert_offsets(doc)
+    return doc
+
+
+def test_002_table3_rows_have_seven_numbers(huai_an):
+    [(t3, row)] = rows_with(huai_an, "（一）予以公开")
+    assert row[-7:] == ["50", "0", "0", "0", "0", "0", "50"]
+    assert row[0] == "三、本年度办理结果"
+    table = huai_an.tables[t3]
+    body = [texts(r) for r in table.rows[3:]]
+    assert len(body) == 23 and all(all(c.isdigit() for c in r[-7:]) for r in body)
+    assert "（一）予以公开 | 50 | 0 | 0 | 0 | 0 | 0 | 50\n" in huai_an.text
+
+
+def test_002_table_continued_on_page_4_is_merged(huai_an):
+    [(t_a, row)] = rows_with(huai_an, "2.没有现成信息需要另行制作")
+    [(t_b, _)] = rows_with(huai_an, "（一）予以公开")
+    assert t_a == t_b
+    assert row == ["三、本年度办理结果", "（四）无法提供", "2.没有现成信息需要另行制作", "1", "0", "0", "0", "0", "0", "1"]
+    [(_, total)] = rows_with(huai_an, "（七）总计")
+    assert total[-7:] == ["95", "0", "0", "0", "0", "0", "95"]
+
+
+def test_002_table4_and_layout(huai_an):
+    t4 = next(t for t in huai_an.tables if texts(t.rows[0])[0] == "行政复议")
+    assert texts(t4.rows[-1]) == "1 1 0 0 2 1 0 0 0 1 2 0 1 0 3".split()
+    assert len(huai_an.tables) == 4
+    text = huai_an.text
+    assert text.startswith("淮安市洪泽区人民政府\n2024 年政府信息公开工作年度报告\n")
+    assert "\n一、总体情况\n" in text and "\n六、其他需要报告的事项\n" in text
+    assert "我区在政府网站平台主动发布各类政府信息 2428 条" in text      # wrapped lines re-joined
+    assert "\n- 2 -\n" not in text and "\n2\n" not in text              # page numbers dropped
+    assert "二、主动公开政府信息情况\n\n第二十条第（一）项\n信息内容 | 本年制发件数" in text
+
+
+def test_multipage_table_from_libreoffice():
+    doc = read_pdf((FIXTURES / "multipage.pdf").read_bytes())
+    assert_offsets(doc)
+    [table] = doc.tables
+    assert len(table.rows) == 41 and all(len(r) == 4 for r in table.rows)
+    assert table.rows[1][0] is table.rows[2][0] and table.rows[2][0].text == "合并单元格"
+    assert texts(table.rows[-1]) == ["第40项统计", "40", "0", "40"]
+    assert doc.text.endswith("\n\n四、其他需要报告的事项\n无。\n")
+
+
+def test_encrypted_pdf():
+    with pytest.raises(ReadError, match=r"^encrypted PDF: "):
+        read_pdf((FIXTURES / "encrypted.pdf").read_bytes())
+
+
+@pytest.mark.skipif(not shutil.which("qpdf"), reason="qpdf not installed")
+def test_pdf_with_owner_password_only_is_read(tmp_path):
+    out = tmp_path / "owner.pdf"
+    subprocess.run(["qpdf", "--encrypt", "", "owner", "256", "--print=none", "--", str(FIXTURES / "multipage.pdf"),
+                    str(out)], check=True)
+    assert len(read_pdf(out.read_bytes()).tables) == 1
+
+
+@pytest.mark.parametrize("cut", [2000, 120000])
+def test_truncated_pdf(cut):
+    data = (FIXTURES / "002.pdf").read_bytes()[:cut]
+    with pytest.raises(ReadError, match=r"^corrupt or truncated PDF: "):
+        read_pdf(data)
+
+
+def test_scanned_pdf_has_no_text_layer():
+    image = pytest.importorskip("PIL.Image")
+    draw = pytest.importorskip("PIL.ImageDraw")
+    page = image.new("RGB", (600, 800), "white")
+    draw.Draw(page).rectangle((50, 50, 550, 300), outline="black", width=3)
+    buf = io.BytesIO()
+    page.save(buf, format="PDF")
+    with pytest.raises(ReadError, match="^no text layer: the PDF appears to be scanned images; OCR is not supported$"):
+        read_pdf(buf.getvalue())
