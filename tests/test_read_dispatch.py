@@ -6,17 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.model import Document, ReadError
+from tests.doc_helpers import FIXTURES, assert_offsets, fixture
+from pipeline.model import ReadError
 from pipeline.read import DEFAULT_MAX_BYTES, read_document, sniff
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 
-
-def assert_offsets(doc: Document) -> None:
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row:
-                assert doc.text[cell.start:cell.end] == cell.text
 
 
 def test_content_beats_extension():
@@ -34,7 +28,7 @@ def test_content_beats_extension():
 
 def test_every_fixture_reads_with_offsets_intact():
     for name in ("002.pdf", "multipage.pdf", "h01.html"):
-        assert_offsets(read_document(FIXTURES / name))
+        assert_offsets(read_document(fixture(name)))
 
 
 def test_empty_file(tmp_path):

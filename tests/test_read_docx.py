@@ -11,21 +11,12 @@ import docx
 import pytest
 
 from pipeline import read_docx as rd
+from tests.doc_helpers import FIXTURES, assert_offsets, texts
 from pipeline.model import Document, ReadError
 from pipeline.read import read_document
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 
 
-def assert_offsets(doc: Document) -> None:
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row:
-                assert doc.text[cell.start:cell.end] == cell.text
-
-
-def texts(row) -> list[str]:
-    return [c.text for c in row]
 
 
 def make_docx(nested: bool = False) -> bytes:

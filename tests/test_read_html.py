@@ -6,22 +6,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from tests.doc_helpers import assert_offsets, fixture, texts
 from pipeline.model import Document
 from pipeline.read import read_document
 from pipeline.read_html import read_html
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 
 
-def assert_offsets(doc: Document) -> None:
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row:
-                assert doc.text[cell.start:cell.end] == cell.text
-
-
-def texts(row) -> list[str]:
-    return [c.text for c in row]
 
 
 def find_row(doc: Document, label: str) -> list[str]:
@@ -34,7 +25,7 @@ def find_row(doc: Document, label: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def h01() -> Document:
-    doc = read_html((FIXTURES / "h01.html").read_bytes())
+    doc = read_html(fixture("h01.html").read_bytes())
     assert_offsets(doc)
     return doc
 
@@ -133,7 +124,7 @@ def test_nested_layout_table_flows_and_inner_table_is_kept():
 
 def test_speed_is_a_few_ms_per_page(h01):
     import time
-    data = (FIXTURES / "h01.html").read_bytes()
+    data = fixture("h01.html").read_bytes()
     start = time.perf_counter()
     for _ in range(20):
         read_html(data)

@@ -4,25 +4,15 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
+from tests.doc_helpers import FIXTURES, assert_offsets, fixture, texts
 from pipeline.model import Document, ReadError
 from pipeline.read_pdf import read_pdf
 
-FIXTURES = Path(__file__).parent / "fixtures" / "readers"
 
 
-def assert_offsets(doc: Document) -> None:
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row:
-                assert doc.text[cell.start:cell.end] == cell.text
-
-
-def texts(row) -> list[str]:
-    return [c.text for c in row]
 
 
 def rows_with(doc: Document, label: str) -> list[tuple[int, list[str]]]:
@@ -31,7 +21,7 @@ def rows_with(doc: Document, label: str) -> list[tuple[int, list[str]]]:
 
 @pytest.fixture(scope="module")
 def huai_an() -> Document:
-    doc = read_pdf((FIXTURES / "002.pdf").read_bytes())
+    doc = read_pdf(fixture("002.pdf").read_bytes())
     assert_offsets(doc)
     return doc
 
@@ -92,7 +82,7 @@ def test_pdf_with_owner_password_only_is_read(tmp_path):
 
 @pytest.mark.parametrize("cut", [2000, 120000])
 def test_truncated_pdf(cut):
-    data = (FIXTURES / "002.pdf").read_bytes()[:cut]
+    data = fixture("002.pdf").read_bytes()[:cut]
     with pytest.raises(ReadError, match=r"^corrupt or truncated PDF: "):
         read_pdf(data)
 

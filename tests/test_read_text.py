@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.doc_helpers import assert_offsets
 from pipeline.model import Document, ReadError
 from pipeline.read_text import (CellKey, TextBuilder, decode_bytes, normalize_date, normalize_ws,
                                 parse_dump_header, read_text)
@@ -20,12 +21,6 @@ DUMP = """标题: 平潭综合实验区2021年度政府信息公开工作年度�
 2021年，本区主动公开政府信息2599条。
 """
 
-
-def assert_offsets(doc: Document) -> None:
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row:
-                assert doc.text[cell.start:cell.end] == cell.text
 
 
 def test_dump_header_goes_to_meta_and_text_is_whole_file():
