@@ -1,0 +1,93 @@
+"""The Dagster code location of ogi-warehouse (`dagster dev -w workspace.yaml`, and what
+`ogi ingest` runs in-process): the asset graph raw -> core -> out (assets/graph.py), the
+`ogi_ingest` job over all of it, the warehouse resource, and the asset checks:
+
+- `<table>_contract` (blocking): the stored Parquet of each table an asset writes meets its
+  Pandera model (data validated); a broken table never reaches DuckDB.
+- `<table>_no_rejects` (warning): no row was moved to `rejects`, so a rejected row is always
+  visible in the UI.
+
+Paths default to the bundled samples and `data/warehouse`; OGI_RAW_PATHS / OGI_WAREHOUSE
+override them for the UI, and `build_defs` lets the CLI pass its own. Importing this module
+touches no files.
+"""
+
+import dagster as dg
+import polars as pl
+
+from assets.graph import (
+    core_dim_jurisdiction, core_dim_metric, core_extraction, core_longitudinal_issues, out_warehouse_duckdb,
+    raw_report_files,
+)
+from assets.resources import WarehouseResource, default_raw_paths, default_warehouse_dir, preview_markdown
+from schemas import failure_cases
+
+# (asset key, table, part of the table the asset writes, part of `rejects` for its rejects)
+CHECKED = [
+    ("core_reports", "reports", "data", "data"),
+    ("core_metrics", "metrics", "data", "data"),
+    ("core_quality_issues", "quality_issues", "data", "data"),
+    ("core_report_sources", "report_sources", "data", "data"),
+    ("core_dim_metric", "dim_metric", "data", "dim_metric"),
+    ("core_dim_jurisdiction", "dim_jurisdiction", "data", "dim_jurisdiction"),
+    ("core_longitudinal_issues", "quality_issues", "longitudinal", "quality_issues_longitudinal"),
+]
+
+
+def contract_check(asset: str, table: str, part: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=f"{table}_contract", blocking=True,
+                    description=f"The stored `{table}` rows meet schemas.tables (Pandera, data validated).")
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        frame = warehouse.read(table, part=part)
+        if frame is None:
+            return dg.AssetCheckResult(passed=False, description=f"parquet/{table}/{part}.parquet is missing")
+        cases = failure_cases(table, frame)
+        return dg.AssetCheckResult(passed=cases.is_empty(), metadata={
+            "rows": frame.height, "failures": cases.height,
+            "failure_cases": dg.MetadataValue.md(preview_markdown(cases.drop("failure_case"), rows=10)),
+        })
+    return _check
+
+
+def rejects_check(asset: str, table: str, part: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=f"{table}_no_rejects", blocking=False,
+                    description=f"No `{table}` row was moved to rejects for breaking the contract.")
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        rejects = warehouse.read("rejects", part=part)
+        mine = rejects.filter(pl.col("table_name") == table) if rejects is not None else pl.DataFrame()
+        return dg.AssetCheckResult(passed=mine.is_empty(), severity=dg.AssetCheckSeverity.WARN, metadata={
+            "rejected_rows": mine.height,
+            "sample": dg.MetadataValue.md(preview_markdown(mine.drop("row") if mine.height else mine, rows=10)),
+        })
+    return _check
+
+
+ASSET_CHECKS = [contract_check(asset, table, part) for asset, table, part, _ in CHECKED] + [
+    rejects_check(asset, table, rejects_part) for asset, table, _, rejects_part in CHECKED
+]
+
+
+ASSETS = [raw_report_files, core_extraction, core_dim_metric, core_dim_jurisdiction, core_longitudinal_issues,
+          out_warehouse_duckdb]
+JOB_NAME = "ogi_ingest"
+
+ingest_job = dg.define_asset_job(
+    JOB_NAME,
+    selection=dg.AssetSelection.all(),
+    description="入库: scan the raw paths, extract new reports, write Parquet and DuckDB (what `ogi ingest` runs).",
+)
+
+
+def build_defs(warehouse_dir: str | None = None, raw_paths: list[str] | None = None, full: bool = False) -> dg.Definitions:
+    resource = WarehouseResource(warehouse_dir=warehouse_dir or default_warehouse_dir(),
+                                 raw_paths=list(raw_paths) if raw_paths else default_raw_paths(), full=full)
+    return dg.Definitions(
+        assets=ASSETS,
+        asset_checks=ASSET_CHECKS,
+        jobs=[ingest_job],
+        resources={"warehouse": resource},
+        executor=dg.in_process_executor,  # extraction has its own process pool
+    )
+
+
+defs = build_defs()

@@ -1,0 +1,93 @@
+"""What the assets share: the warehouse resource and the metadata every materialization carries.
+
+`WarehouseResource` says where the raw reports are and where the warehouse (Parquet + DuckDB)
+goes; the CLI and the UI configure the same resource, so both run one asset graph. Storage
+itself is `pipeline.warehouse` (polars/pyarrow + duckdb, no IO manager). `table_metadata` gives
+row counts, the column schema (`dagster.TableSchema`) and a Markdown preview of the first rows.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipeline import warehouse
+
+DEFAULT_RAW, DEFAULT_WAREHOUSE = warehouse.DEFAULT_RAW, warehouse.DEFAULT_WAREHOUSE
+
+
+def default_raw_paths() -> list[str]:
+    """OGI_RAW_PATHS (os.pathsep-separated) or the bundled samples."""
+    env = os.environ.get("OGI_RAW_PATHS")
+    return [p for p in env.split(os.pathsep) if p] if env else [str(DEFAULT_RAW)]
+
+
+def default_warehouse_dir() -> str:
+    return os.environ.get("OGI_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The warehouse directory (仓库目录) and the raw report paths (原始报告) to ingest."""
+
+    warehouse_dir: str = str(DEFAULT_WAREHOUSE)
+    raw_paths: list[str] = [str(DEFAULT_RAW)]
+    workers: int = 2            # extraction processes when there are many files
+    pool_threshold: int = 50    # more new files than this: use the process pool
+    full: bool = False          # extract every file again, even contents already ingested
+
+    @property
+    def root(self) -> Path:
+        return Path(self.warehouse_dir)
+
+    @property
+    def scan_file(self) -> Path:
+        return warehouse.staging_dir(self.root) / "raw_files.parquet"
+
+    def write(self, table: str, frame: pl.DataFrame, part: str = "data") -> Path:
+        return warehouse.write_table(self.root, table, frame, part)
+
+    def write_checked(self, table: str, frame: pl.DataFrame, untyped: list = (), part: str = "data"):
+        return warehouse.write_checked(self.root, table, frame, untyped, part)
+
+    def read(self, table: str, part: str | None = None) -> pl.DataFrame | None:
+        return warehouse.read_table(self.root, table, part)
+
+    def load_duckdb(self) -> dict[str, int]:
+        """The single DuckDB writer: rebuild ogi.duckdb from the Parquet tables."""
+        return warehouse.load_duckdb(self.root)
+
+
+PREVIEW_ROWS = 5
+CELL_CHARS = 40
+
+
+def column_schema(frame: pl.DataFrame) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name=name, type=str(dtype)) for name, dtype in frame.schema.items()])
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
+
+
+def preview_markdown(frame: pl.DataFrame, rows: int = PREVIEW_ROWS) -> str:
+    if frame.width == 0:
+        return "_(no columns)_"
+    head = frame.head(rows)
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * frame.width]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in head.iter_rows()]
+    if frame.height > rows:
+        lines.append(f"\n_{frame.height - rows} more rows_")
+    return "\n".join(lines) if head.height else "\n".join(lines[:2]) + "\n\n_(no rows)_"
+
+
+def table_metadata(frame: pl.DataFrame, **extra: object) -> dict:
+    """Standard metadata of an asset that is one warehouse table."""
+    return {
+        "dagster/row_count": frame.height,
+        "dagster/column_schema": column_schema(frame),
+        "preview": dg.MetadataValue.md(preview_markdown(frame)),
+        **extra,
+    }

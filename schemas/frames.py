@@ -1,0 +1,106 @@
+"""Typed polars frames for the warehouse tables, built from plain row dicts.
+
+`to_frame` turns the dicts the extractor returns into a frame whose declared columns have the
+contract's dtypes (derived from the Pandera models) and come first, in contract order;
+extra keys are kept as extra columns. Values are normalised the way the contract reads
+them (lists of metric codes joined with commas, numbers in text columns as text, the
+default `requester`/`period`). A row that cannot be typed at all is not dropped: it is
+returned apart, with the reason, for the caller to put in `rejects`.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import polars as pl
+
+from schemas.tables import MODELS
+
+DEFAULTS = {"metrics": {"requester": "total", "period": "year"}}
+
+
+@lru_cache(maxsize=None)
+def polars_schema(table: str) -> dict[str, pl.DataType]:
+    """Column name -> polars dtype of a warehouse table, in contract order."""
+    return {name: col.dtype.type for name, col in MODELS[table].to_schema().columns.items()}
+
+
+def empty(table: str) -> pl.DataFrame:
+    return pl.DataFrame(schema=polars_schema(table))
+
+
+def _text(value: object) -> str:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(_text(v) for v in (sorted(value) if isinstance(value, (set, frozenset)) else value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _extra(value: object) -> object:
+    """Extra (undeclared) columns: scalars as they are, anything else as JSON text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def normalise(table: str, row: dict) -> dict:
+    schema = polars_schema(table)
+    merged = dict(row)
+    for key, default in DEFAULTS.get(table, {}).items():
+        if merged.get(key) is None:
+            merged[key] = default
+    out = {}
+    for key, value in merged.items():
+        if value is None:
+            out[key] = None
+        elif key in schema:
+            out[key] = _text(value) if schema[key] == pl.String and not isinstance(value, str) else value
+        else:
+            out[key] = _extra(value)
+    return out
+
+
+def _build(table: str, rows: list[dict]) -> pl.DataFrame:
+    schema = polars_schema(table)
+    frame = pl.DataFrame(rows, schema_overrides=schema, infer_schema_length=None, strict=True)
+    for name, dtype in schema.items():
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
+
+
+def to_frame(table: str, rows: list[dict]) -> tuple[pl.DataFrame, list[tuple[dict, str]]]:
+    """(frame of the rows that type-check, [(row, reason)] for those that do not)."""
+    if not rows:
+        return empty(table), []
+    rows = [normalise(table, r) for r in rows]
+    try:
+        return _build(table, rows), []
+    except Exception:  # one bad value spoils the batch: find it row by row
+        pass
+    good, bad = [], []
+    for row in rows:
+        try:
+            _build(table, [row])
+            good.append(row)
+        except Exception as exc:
+            bad.append((row, f"cannot be typed: {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"))
+    try:
+        return (_build(table, good) if good else empty(table)), bad
+    except Exception:  # rows fine alone but not together (mixed types in an extra column)
+        keep = list(polars_schema(table))
+        frame = _build(table, [{k: v for k, v in r.items() if k in keep} for r in good]) if good else empty(table)
+        return frame, bad
+
+
+def conform(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame read back from Parquet, in the current contract's shape: declared columns added
+    (as nulls) when missing, cast to their dtypes and put first. Raises when a cast fails."""
+    schema = polars_schema(table)
+    frame = frame.with_columns(
+        [pl.col(n).cast(t, strict=True) if n in frame.columns else pl.lit(None, dtype=t).alias(n) for n, t in schema.items()]
+    )
+    return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
