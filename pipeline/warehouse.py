@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipeline.views import create_views
 from schemas import TABLES, empty, enforce, issues_from_rejects
 
 DB_NAME = "ogi.duckdb"
@@ -113,6 +114,7 @@ def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES) -> dict[
                         con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty_frame")
                         con.unregister("empty_frame")
                     counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+                create_views(con)
                 con.execute("CHECKPOINT")
             os.replace(tmp, target)
         finally:
