@@ -81,3 +81,23 @@ def test_evidence_offsets_point_at_the_number():
 def test_money_is_stored_in_yuan():
     v = vals("全年收取政府信息公开信息处理费约0.5万元。", 2022, "fmt2021")
     assert v["fees.collected"]["value"] == 5000 and v["fees.collected"]["qualifier"] == "about"
+
+
+def test_pre2014_summary_paragraph():
+    text = ("2010年，我县共主动公开政府信息3256条，其中，通过政府网站公开2890条，通过政府公报公开120条，"
+            "通过公开栏、电子屏等其他方式公开246条。已答复25件，其中同意公开18件。"
+            "全县共有政府信息公开工作人员68人，其中专职12人，兼职56人。举办培训班5期，培训信息公开工作人员260人次。")
+    v = {k: m["value"] for k, m in vals(text, 2010, "pre2014").items()}
+    assert v == {"proactive.published": 3256, "proactive.via_website": 2890, "proactive.via_gazette": 120,
+                 "proactive.via_other": 246, "outcomes.total": 25, "outcomes.granted": 18, "capacity.staff": 68,
+                 "capacity.staff_full_time": 12, "capacity.staff_part_time": 56, "capacity.trainings": 5,
+                 "capacity.trainees": 260}
+
+
+def test_fmt2019_summary_paragraph():
+    text = ("2020年，共收到政府信息公开申请136件，上年结转3件。已办结135件，其中予以公开52件，部分公开18件，"
+            "不予公开9件，无法提供41件，不予处理8件，其他处理7件；结转下年度继续办理4件。"
+            "因政府信息公开被申请行政复议2件、提起行政诉讼1件。")
+    v = {k: m["value"] for k, m in vals(text, 2020, "fmt2019").items()}
+    assert v["requests.carried_in"] == 3 and v["requests.completed"] == 135 and v["requests.carried_out"] == 4
+    assert v["outcomes.other"] == 7 and v["reconsideration.total"] == 2 and v["litigation.total"] == 1
