@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipeline import checks, metadata, prose
+from pipeline import checks, crosscheck, metadata, prose
 from pipeline.model import Document
 from pipeline.rows import document_rows
 from pipeline.settle import settle
@@ -66,6 +66,8 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     for i in issues:
         i["report_id"] = report_id
     issues += checks.check_report(report, out, text)
+    issues += checks.check_percentages(report_id, crosscheck.percent_mentions(text, prose_values))
+    issues += crosscheck.text_table(report_id, era, table_values + settled, prose_values)
     if year is None:
         issues.append({
             "report_id": report_id, "check_id": "YEAR-UNKNOWN", "severity": "warning", "status": "failed",
