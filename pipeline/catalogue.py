@@ -68,19 +68,28 @@ def unit_of(code: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _label_index() -> list[tuple[str, str]]:
-    """(normalised label, code), longest label first so the most specific wins."""
-    pairs = [(normalize_label(lbl), m.code) for m in metrics().values() for lbl in m.labels]
-    return sorted({p for p in pairs if p[0]}, key=lambda p: -len(p[0]))
+def _label_index() -> dict[str, str]:
+    """normalised label → code (a label listed under two codes keeps the first)."""
+    index: dict[str, str] = {}
+    for m in metrics().values():
+        for lbl in m.labels:
+            if (norm := normalize_label(lbl)):
+                index.setdefault(norm, m.code)
+    return index
 
 
+@lru_cache(maxsize=4096)
 def code_for_label(label: str, exact: bool = False) -> str | None:
-    """The code whose catalogue label the (table row) label is, or ends with."""
+    """The code whose catalogue label the (table row) label is, or ends with (the longest
+    such label wins, so the most specific one)."""
     norm = normalize_label(label)
     if not norm:
         return None
-    for lbl, code in _label_index():
-        if norm == lbl or (not exact and norm.endswith(lbl)):
+    index = _label_index()
+    if exact:
+        return index.get(norm)
+    for i in range(len(norm)):           # suffixes, longest first
+        if (code := index.get(norm[i:])):
             return code
     return None
 

@@ -18,11 +18,12 @@ _COUNT_UNITS = {"条", "件", "篇", "份", "个", "项", "人", "名", "人次"
 _SHARE = re.compile(r"占[^，。；0-9]{0,16}$")
 
 
-def percent_mentions(text: str, values: list[dict]) -> list[tuple[float, float, float, str]]:
-    """(percent, numerator, denominator, snippet) for each percentage tied to extracted counts."""
+def percent_mentions(text: str, values: list[dict], numbers: list | None = None) -> list[tuple[float, float, float, str]]:
+    """(percent, numerator, denominator, snippet) for each percentage tied to extracted counts;
+    `numbers` are the text's numbers if the caller already found them."""
     extracted = {v["char_start"]: v for v in values if v.get("method") == "prose" and v.get("char_start") is not None}
     mentions = []
-    numbers = find_numbers(text)
+    numbers = find_numbers(text) if numbers is None else numbers
     sentence_first: dict[int, object] = {}
     last_count = None
     sent_start = 0

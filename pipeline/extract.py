@@ -10,6 +10,7 @@ import datetime as dt
 
 from pipeline import checks, crosscheck, metadata, prose
 from pipeline.model import Document
+from pipeline.numbers import find_numbers
 from pipeline.rows import document_rows
 from pipeline.settle import settle
 from pipeline.table_walk import walk
@@ -44,7 +45,8 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     era = metadata.era(text, year)
     rows = document_rows(doc)
     table_values, pendings, issues = walk(text, rows)
-    prose_values = prose.extract(text, year, era, _skip_spans(doc, rows))
+    numbers = find_numbers(text)
+    prose_values = prose.extract(text, year, era, _skip_spans(doc, rows), numbers)
     settled, more = settle(pendings, table_values, prose_values)
     issues += more
     metrics: dict[tuple, dict] = {}
@@ -66,7 +68,7 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     for i in issues:
         i["report_id"] = report_id
     issues += checks.check_report(report, out, text)
-    issues += checks.check_percentages(report_id, crosscheck.percent_mentions(text, prose_values))
+    issues += checks.check_percentages(report_id, crosscheck.percent_mentions(text, prose_values, numbers))
     issues += crosscheck.text_table(report_id, era, table_values + settled, prose_values)
     if year is None:
         issues.append({

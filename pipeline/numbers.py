@@ -139,6 +139,8 @@ def _parse(raw: str) -> tuple[Decimal | None, Parsed] | None:
 def parse_number(raw: str) -> Parsed | None:
     """Parse one stated number; None when the text is not a number (blank cells parse to
     Parsed(value=None, is_blank=True)). A trailing count unit (条/件/人次/元 …) is ignored."""
+    if raw.isascii() and raw.isdigit() and len(raw) < 20:
+        return Parsed(float(raw))                                 # the common case, fast
     try:
         res = _parse(raw)
     except (ValueError, ArithmeticError):

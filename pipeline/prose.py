@@ -10,7 +10,10 @@ Explicit zero statements (没有收费, 未发生行政复议 …) give 0 when n
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from functools import lru_cache
+from itertools import accumulate
 
 from pipeline import catalogue
 from pipeline.numbers import find_numbers, parse_money_to_yuan
@@ -63,12 +66,27 @@ def _topic(text: str, sent_start: int, pos: int) -> str | None:
     return "reconsideration" if "复议" in found[-1] else "litigation"
 
 
-def extract(text: str, report_year: int | None, era: str | None, skip: list[tuple[int, int]] = ()) -> list[dict]:
-    """Metric values stated in the prose of `text` (ranges in `skip`, e.g. tables, are left out)."""
+def _skipper(skip) -> Callable[[int], bool]:
+    """Whether an offset falls in one of the (start, end) ranges: a binary search."""
+    spans = sorted(skip)
+    starts = [a for a, _ in spans]
+    ends = list(accumulate((b for _, b in spans), max))
+
+    def inside(pos: int) -> bool:
+        i = bisect_right(starts, pos) - 1
+        return i >= 0 and ends[i] > pos
+    return inside
+
+
+def extract(text: str, report_year: int | None, era: str | None, skip: list[tuple[int, int]] = (),
+            numbers: list | None = None) -> list[dict]:
+    """Metric values stated in the prose of `text` (ranges in `skip`, e.g. tables, are left out);
+    `numbers` are the text's numbers if the caller already found them."""
     values: dict[tuple[str, str], dict] = {}
     prev_end = 0
-    for num in find_numbers(text):
-        if any(a <= num.start < b for a, b in skip):
+    skipped = _skipper(skip)
+    for num in find_numbers(text) if numbers is None else numbers:
+        if skipped(num.start):
             continue
         unit = num.unit or ""
         if not unit and (u := _SPACED_UNIT.match(text, num.end)):
@@ -108,7 +126,7 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
             "method": "prose", "char_start": num.start, "char_end": num.end,
             "table_index": None, "row_index": None, "col_index": None,
         }
-    _zeros(text, values, report_year, skip)
+    _zeros(text, values, report_year, skipped)
     return list(values.values())
 
 
@@ -148,13 +166,13 @@ def _other_year(prefix: str, year: int | None) -> bool:
     return False
 
 
-def _zeros(text: str, values: dict, report_year: int | None, skip) -> None:
+def _zeros(text: str, values: dict, report_year: int | None, skipped: Callable[[int], bool]) -> None:
     for rule in catalogue.load().get("prose_zero", []):
         code = rule["code"]
         if (code, "year") in values:
             continue
         for m in re.finditer(rule["pattern"], text):
-            if any(a <= m.start() < b for a, b in skip):
+            if skipped(m.start()):
                 continue
             prefix = text[_sentence_start(text, m.start()):m.start()]
             if _CUMULATIVE.search(prefix) or _other_year(prefix, report_year):

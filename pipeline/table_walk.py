@@ -7,6 +7,7 @@ named (本年 / 累计), and the topic (行政复议 / 行政诉讼) that 维持
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline import catalogue
 from pipeline.rows import Row
@@ -112,9 +113,15 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
     return values, pendings, issues
 
 
+@lru_cache(maxsize=1)
+def _topical_labels() -> list[tuple[str, str]]:
+    pairs = catalogue.load()["layouts"]["stat"]["topical_labels"].items()
+    return sorted(((catalogue.normalize_label(lbl), part) for lbl, part in pairs), key=lambda p: -len(p[0]))
+
+
 def _topical(norm: str) -> str | None:
-    for lbl, part in catalogue.load()["layouts"]["stat"]["topical_labels"].items():
-        if norm.endswith(catalogue.normalize_label(lbl)):
+    for lbl, part in _topical_labels():
+        if norm.endswith(lbl):
             return part
     return None
 
