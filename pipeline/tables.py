@@ -138,9 +138,10 @@ def decode(row: Row, kind: str, ncols: int) -> list[tuple]:
 
 
 def _clean(t: str) -> bool:
-    return t == "0" or not t.startswith("0") or "." in t
+    t = t.lstrip("-－")
+    return bool(t) and (t == "0" or not t.startswith("0") or "." in t)
 
 
 def _num(t: str):
-    f = float(t.replace(",", ""))
+    f = float(t.replace(",", "").replace("－", "-"))
     return int(f) if f.is_integer() else f

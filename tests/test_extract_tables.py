@@ -96,3 +96,12 @@ def test_national_2014_statistics_form_with_notes_units_and_topics():
     assert v["fees.collected"] == 500                 # 0.05 万元
     assert v["capacity.budget"] == 35000
     assert v["outcomes.denied.commercial_secret"] == 1
+
+
+def test_negative_change_column_is_a_cell_boundary_and_sign():
+    text = ("第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费35-15第二十条第（九）项"
+            "第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量行政处罚2648-18538行政强制 "
+            "第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量")
+    v = values(text)
+    assert (v["admin_fees.items_prev"], v["admin_fees.items_change"]) == (35, -15)
+    assert "penalty.decisions" not in v      # -18538 is -18|538 or -1|8538 or …: left out
