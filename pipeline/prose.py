@@ -36,7 +36,8 @@ def _rules() -> list[dict]:
     for r in catalogue.load()["prose"]:
         out.append({**r, "_left": re.compile(r.get("left", "$")), "_right": re.compile(r["right"]) if r.get("right") else None,
                     "_prev": re.compile(r["prev"]) if r.get("prev") else None,
-                    "_not": re.compile(r["not"]) if r.get("not") else None})
+                    "_not": re.compile(r["not"]) if r.get("not") else None,
+                    "_not_sentence": re.compile(r["not_sentence"]) if r.get("not_sentence") else None})
     return out
 
 
@@ -107,7 +108,7 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
         prefix = text[sstart:num.start]
         prev_clause = text[_clause_start(text, max(cstart - 1, 0), 0):cstart]
         prev_end = num.end
-        code = _match(left, right, prev_clause, kind, era, text, sstart, num.start)
+        code = _match(left, right, prev_clause, kind, era, text, sstart, num.start, prefix)
         if code is None or code not in catalogue.codes():
             continue
         if _other_year(prefix, report_year) or _SUBUNIT.search(left):
@@ -130,7 +131,7 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
     return list(values.values())
 
 
-def _match(left, right, prev_clause, kind, era, text, sstart, pos) -> str | None:
+def _match(left, right, prev_clause, kind, era, text, sstart, pos, prefix) -> str | None:
     for r in _rules():
         if r.get("eras") and era not in r["eras"]:
             continue
@@ -143,6 +144,8 @@ def _match(left, right, prev_clause, kind, era, text, sstart, pos) -> str | None
         if r["_prev"] and not r["_prev"].search(prev_clause):
             continue
         if r["_not"] and r["_not"].search(left):
+            continue
+        if r["_not_sentence"] and r["_not_sentence"].search(prefix):
             continue
         code = r["code"]
         if "{topic}" in code:

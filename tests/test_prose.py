@@ -101,3 +101,8 @@ def test_fmt2019_summary_paragraph():
     v = {k: m["value"] for k, m in vals(text, 2020, "fmt2019").items()}
     assert v["requests.carried_in"] == 3 and v["requests.completed"] == 135 and v["requests.carried_out"] == 4
     assert v["outcomes.other"] == 7 and v["reconsideration.total"] == 2 and v["litigation.total"] == 1
+
+
+def test_approvals_completed_are_not_requests_completed():
+    v = vals("今年我局共受理审批事项117件，办结171件，办结率100%。", 2013, "pre2014")
+    assert "requests.completed" not in v and "requests.received" not in v
