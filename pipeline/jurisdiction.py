@@ -1,7 +1,8 @@
 """Who filed a report: `identify()` finds the reporting body (government, department, township)
 in a report's title, first lines, metadata or body and resolves its GB/T 2260 adcode with its
-parents; `dim_jurisdiction_rows()` turns report rows into `dim_jurisdiction` rows with the
-parent chain. The division data and `current_code()` live in `pipeline.jurisdiction_data`.
+parents. Stable ids across code changes and the `dim_jurisdiction` rows live in
+`pipeline.jurisdiction_dim` (`jurisdiction_id()` and `dim_jurisdiction_rows()` are re-exported
+here); the division data and `current_code()` in `pipeline.jurisdiction_data`.
 """
 from __future__ import annotations
 
@@ -199,7 +200,14 @@ def identify(title: str | None, text: str, meta: dict | None = None) -> Jurisdic
     return Jurisdiction(*(None,) * 7)
 
 
-def _unit(name: str) -> str:
+def division_written(name: str | None) -> str | None:
+    """The division a body's name ends its parent chain with, as written: 洪泽县 in
+    洪泽县发展和改革局, 平潭综合实验区 in 平潭综合实验区管委会."""
+    found = _chain(re.sub(r"\s+", "", _BRACKETS.sub("", name or "")))
+    return found[3][1] if found else None
+
+
+def unit_name(name: str | None) -> str:
     """A department's or township's own name, without its government: 市场监督管理局."""
     s = re.sub(r"\s+", "", _BRACKETS.sub("", name or ""))
     found = _chain(s)
@@ -209,42 +217,13 @@ def _unit(name: str) -> str:
     return re.sub(r"(?<=.)(?:人民政府|政府|办事处)$", "", s)
 
 
-def jurisdiction_id(name: str | None, admin_level: str | None, adcode: str | None) -> str:
-    """Stable id: the adcode of a government, adcode:unit for a department or township, and a
-    name-based id (name:…) when there is no adcode."""
-    if admin_level == "national":
-        return "national"
-    if not adcode:
-        return "name:" + re.sub(r"\s+", "", name or "")
-    return f"{adcode}:{_unit(name)}" if admin_level in ("department", "township") else adcode
-
-
-def _government_row(code: str, level: str | None = None) -> dict:
-    name, lvl, parent = data.government(code)
-    return {"jurisdiction_id": code, "adcode": code, "name": name, "admin_level": level or lvl,
-            "parent_adcode": parent, "parent_jurisdiction_id": parent, "province": data.province_of(code)}
+def jurisdiction_id(name: str | None, admin_level: str | None, adcode: str | None, year: int | None = None) -> str:
+    """Stable id of a jurisdiction across code changes (see `pipeline.jurisdiction_dim`)."""
+    from pipeline.jurisdiction_dim import jurisdiction_id as stable_id
+    return stable_id(name, admin_level, adcode, year)
 
 
 def dim_jurisdiction_rows(reports: list[dict]) -> list[dict]:
-    """One row per jurisdiction seen in report rows, plus the governments above them (a
-    department's government, its prefecture, its province). Governments carry their canonical
-    name; departments and townships the name as written."""
-    rows: dict[str, dict] = {}
-    for r in reports:
-        name, level, code = r.get("jurisdiction_name"), r.get("admin_level"), r.get("adcode")
-        if not (name or code):
-            continue
-        jid = jurisdiction_id(name, level, code)
-        if code and level not in ("department", "township"):
-            row = _government_row(code, level)
-        else:  # a department or township hangs under its government; no adcode, no parent
-            up = code if level in ("department", "township") else None
-            row = {"jurisdiction_id": jid, "adcode": code, "name": name, "admin_level": level, "parent_adcode": up,
-                   "parent_jurisdiction_id": up, "province": r.get("province") or data.province_of(code)}
-        rows.setdefault(jid, row)
-    for row in list(rows.values()):  # the governments above, up to the province
-        code = row["parent_jurisdiction_id"]
-        while code and code not in rows:
-            rows[code] = _government_row(code)
-            code = rows[code]["parent_jurisdiction_id"]
-    return sorted(rows.values(), key=lambda x: x["jurisdiction_id"])
+    """Rows of `dim_jurisdiction` for report rows (see `pipeline.jurisdiction_dim`)."""
+    from pipeline.jurisdiction_dim import dim_jurisdiction_rows as rows
+    return rows(reports)

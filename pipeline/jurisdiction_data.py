@@ -133,14 +133,19 @@ def _step(old: dict[str, str], new: dict[str, str], table: dict[str, str]) -> di
 
 
 @lru_cache(maxsize=1)
+def steps() -> tuple[dict[str, str | None], ...]:
+    """For each revision (oldest first), {code in it: its code in the next list (the last
+    revision: in the current list), or None}: one step of the code history."""
+    lists = [rev for _, rev in revisions()] + [current()]
+    return tuple(_step(lists[i], lists[i + 1], _LATE_SUCCESSORS if i == len(lists) - 2 else {})
+                 for i in range(len(lists) - 1))
+
+
+@lru_cache(maxsize=1)
 def successors() -> tuple[dict[str, str | None], ...]:
     """For each revision (oldest first), {code in that revision: current code or None}."""
-    revs = revisions()
-    now = current()
-    chain = _step(revs[-1][1], now, _LATE_SUCCESSORS)
-    maps = [chain]
-    for i in range(len(revs) - 2, -1, -1):
-        step = _step(revs[i][1], revs[i + 1][1], {})
+    maps = [steps()[-1]]
+    for step in reversed(steps()[:-1]):
         nxt = maps[0]
         maps.insert(0, {c: (nxt.get(s) if s else None) for c, s in step.items()})
     return tuple(maps)

@@ -47,19 +47,20 @@ def settle(pendings: list[Pending], table_values: list[dict], prose_values: list
                 parent = PARENT.get(code)
                 if parent and (parent, period) in known:
                     cands = [c for c in cands if c[i] is None or c[i] <= known[(parent, period)]]
-            if len(cands) == 1:
-                out, _ = emit(p.row, p.codes, p.periods, ["total"] * len(p.codes), cands, p.scale, False)
+            if cands and len(cands) < len(p.candidates):
+                # the cells every remaining reading agrees on are settled (all of them if one is left)
+                out, disputed = emit(p.row, p.codes, p.periods, ["total"] * len(p.codes), cands, p.scale, False)
                 for v in out:
                     v["decoded"] = True
                 settled.extend(out)
-                todo.remove(p)
                 progress = True
-            else:
-                p.candidates = cands
+                if not disputed:
+                    todo.remove(p)
+            p.candidates = cands or p.candidates
     issues = [{
         "check_id": "GLUED-AMBIGUOUS", "severity": "warning", "status": "not_assessable",
         "message": f"row '{p.row.label[-30:]}' cells {''.join(t.raw for t in p.row.tokens)}: "
-                   f"{len(p.candidates)} decodings fit; no value taken",
+                   f"{len(p.candidates)} decodings fit; the disputed cells are left out",
         "metric_codes": ",".join(sorted(set(p.codes))), "expected": None, "actual": None, "attribution": "extraction",
     } for p in todo]
     return settled, issues

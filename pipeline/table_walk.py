@@ -75,7 +75,12 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
             codes = lay["table2"]["rows"][t2_era][key]
             scale = 10000.0 if codes[-1] in lay["table2"]["money_in_wan"] else 1.0
             cands = decode(row, "plain", len(codes))
-            _emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, values, issues, "T2")
+            out, disputed = emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, len(row.tokens) == len(codes))
+            values.extend(out)
+            if disputed and cands and not getattr(cands, "truncated", False):
+                pendings.append(Pending(row, list(codes), ["year"] * len(codes), list(cands), scale))
+            elif disputed:
+                _emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, [], issues, "T2")
             continue
         code = lay["table3"]["labels"].get(norm) if has_t3 else None
         code = code or _code(row.label)
