@@ -106,3 +106,8 @@ def test_fmt2019_summary_paragraph():
 def test_approvals_completed_are_not_requests_completed():
     v = vals("今年我局共受理审批事项117件，办结171件，办结率100%。", 2013, "pre2014")
     assert "requests.completed" not in v and "requests.received" not in v
+
+
+def test_service_hall_applications_are_not_ogi_requests():
+    v = vals("建立窗口服务大厅，区县已入驻审批服务部门和单位13个，开设窗口24个，共受理申请136437件。", 2015)
+    assert "requests.received" not in v
