@@ -20,6 +20,7 @@ _TEMPLATE = re.compile(r"范文|模板|范本|样本|示例")
 _INTERPRET = re.compile(r"解读|图解|一图读懂|问答")
 _REPORT = re.compile(r"年度?报告|年报|工作报告|年度工作报告")
 _STATS = re.compile(r"统计表|统计数据|情况统计")
+_OTHER_TITLE = re.compile(r"的函$|函$|通知$|意见$|要点|方案$|总结|计划$|批复$|公告$|决定$")
 
 
 def _cn_year(s: str) -> str:
@@ -72,11 +73,13 @@ def doc_type(text: str, titles: list[str]) -> str:
     for t in titles:
         if _INTERPRET.search(t) and _REPORT.search(t):
             return "interpretation"
-    if any(_REPORT.search(t) for t in titles) or _REPORT.search(text[:3000]):
+    if any(_REPORT.search(t) for t in titles):
         return "annual_report"
     if any(_STATS.search(t) for t in titles):
         return "statistics"
-    return "other"
+    if titles and _OTHER_TITLE.search(titles[0]):
+        return "other"          # a letter, notice or work plan that mentions the annual report
+    return "annual_report" if _REPORT.search(text[:3000]) else "other"
 
 
 def era(text: str, year: int | None) -> str | None:

@@ -42,3 +42,9 @@ def test_stated_fields():
     f = metadata.stated_fields("索 引 号: 035200000/2018-00032 发布机构: 大同市人民政府办公厅 发布日期: 2018-02-13 12:30", {})
     assert f["index_no"] == "035200000/2018-00032" and f["published_on"] == "2018-02-13"
     assert f["publisher"] == "大同市人民政府办公厅"
+
+
+def test_a_letter_about_the_work_points_is_not_an_annual_report():
+    text = "正文 根据《关于做好政府信息公开工作年度报告有关事项的通知》要求，现将我区2014年政府信息公开工作要点落实情况函告如下"
+    titles = metadata.title_candidates(text, {"title": "关于2014年政府信息公开工作要点落实情况的函"})
+    assert metadata.doc_type(text, titles) == "other"
