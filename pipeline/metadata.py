@@ -73,12 +73,12 @@ def doc_type(text: str, titles: list[str]) -> str:
     for t in titles:
         if _INTERPRET.search(t) and _REPORT.search(t):
             return "interpretation"
+    if titles and not _REPORT.search(titles[0]) and _OTHER_TITLE.search(titles[0]):
+        return "other"          # a letter, notice or work plan that mentions the annual report
     if any(_REPORT.search(t) for t in titles):
         return "annual_report"
     if any(_STATS.search(t) for t in titles):
         return "statistics"
-    if titles and _OTHER_TITLE.search(titles[0]):
-        return "other"          # a letter, notice or work plan that mentions the annual report
     return "annual_report" if _REPORT.search(text[:3000]) else "other"
 
 
