@@ -51,7 +51,9 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     issues += more
     metrics: dict[tuple, dict] = {}
     for v in table_values + settled + prose_values:
-        metrics.setdefault((v["metric_code"], v["requester"], v["period"]), v)
+        key = (v["metric_code"], v["requester"], v["period"])
+        if key not in metrics or (metrics[key]["value"] is None and v["value"] is not None):
+            metrics[key] = v        # a blank cell gives way to a number stated elsewhere
     out = []
     for v in metrics.values():
         v["report_id"] = report_id

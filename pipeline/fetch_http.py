@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
-USER_AGENT = "ogi-warehouse-fetch/0.1 (archive of 政府信息公开工作年度报告; polite: robots.txt, 1 req/s)"
+USER_AGENT = "ogi-warehouse-fetch/0.1 (archive of government information disclosure annual reports; robots.txt honoured)"
 REDIRECTS = (301, 302, 303, 307, 308)
 NOT_DOCUMENT_TYPES = ("image/", "audio/", "video/", "font/", "text/css", "text/javascript", "application/javascript",
                       "application/x-javascript", "application/x-shockwave-flash")

@@ -31,7 +31,7 @@ _NEXT_TEXT = {"下一页", "下页", "后一页", "next", "next>", "next»", ">"
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s\x00-\x1f]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|table|p)[\s>/]", re.I)
+_MARKUP = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title|div|table|p|a)[\s>/]", re.I)
 STUB_CJK_CHARS = 300          # a report page with an attachment and less article text is a stub
 
 
@@ -113,8 +113,9 @@ def next_links(source: Source, links: list[tuple[str, str]], page_url: str) -> l
     return [u for u, t in links if t.strip().lower() in _NEXT_TEXT and urlsplit(u).hostname == host and u != page_url]
 
 
-def sniff_document(data: bytes, url: str) -> str | None:
-    """pdf, docx, doc, wps or html by content; None for anything else (an image, a zip, junk)."""
+def sniff_document(data: bytes, url: str, content_type: str | None = None) -> str | None:
+    """pdf, docx, doc, wps or html by content (an HTML content type vouches for markup-less
+    text); None for anything else (an image, a zip, junk)."""
     head = data[:4096]
     if b"%PDF-" in data[:1024]:
         return "pdf"
@@ -122,7 +123,7 @@ def sniff_document(data: bytes, url: str) -> str | None:
         return "docx" if b"word/" in data else None
     if head.startswith(_OLE2):
         return "wps" if Path(urlsplit(url).path).suffix.lower() == ".wps" else "doc"
-    if _MARKUP.search(head.lstrip(b"\xef\xbb\xbf \t\r\n")):
+    if _MARKUP.search(head) or content_type in ("text/html", "application/xhtml+xml"):
         return "html"
     return None
 

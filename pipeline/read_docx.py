@@ -12,12 +12,17 @@ it. Neither installed → ReadError telling the user what to install.
 from __future__ import annotations
 
 import io
+import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import unicodedata
 import zipfile
+from collections import Counter
 from pathlib import Path
+
+import olefile
 
 from pipeline.model import Document, ReadError
 from pipeline.read_text import CellKey, TextBuilder, normalize_ws
@@ -27,6 +32,8 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 MAX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_RATIO = 200
 CONVERT_TIMEOUT = 120
+_FIELD_CODE = re.compile(r"\x13[^\x13\x14\x15]*\x14([^\x13\x14\x15]*)\x15|\x13[^\x13\x14\x15]*\x15")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 def check_zip(data: bytes) -> zipfile.ZipFile:
@@ -164,8 +171,60 @@ def _pipe_rows(lines: list[str]) -> list[list[CellKey]]:
     return grid
 
 
+def word97_text(data: bytes) -> str | None:
+    """The main text of a Word 97+ .doc from its piece table (cells end with \\x07, paragraphs
+    with \\r; field codes removed), or None when the file is not one. A reference for checking
+    that antiword's rendering kept every number."""
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        wd = ole.openstream("WordDocument").read()
+        if len(wd) < 0x1AA or struct.unpack_from("<H", wd, 0)[0] != 0xA5EC:
+            return None
+        table = "1Table" if struct.unpack_from("<H", wd, 0x0A)[0] & 0x0200 else "0Table"
+        left, (fc_clx, lcb_clx) = struct.unpack_from("<I", wd, 0x4C)[0], struct.unpack_from("<II", wd, 0x1A2)
+        clx, i = ole.openstream(table).read()[fc_clx:fc_clx + lcb_clx], 0
+        while i < len(clx) and clx[i] == 1:                   # Prc entries: formatting, skipped
+            i += 3 + struct.unpack_from("<H", clx, i + 1)[0]
+        plc = clx[i + 5:i + 5 + struct.unpack_from("<I", clx, i + 1)[0]] if clx[i:i + 1] == b"\x02" else b""
+        n = (len(plc) - 4) // 12
+        cps, parts = struct.unpack_from(f"<{n + 1}I", plc) if n > 0 else (), []
+        for k in range(max(n, 0)):
+            fc, count = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * k + 2)[0], min(cps[k + 1] - cps[k], left)
+            if fc & 0x40000000:                                # 8-bit piece
+                parts.append(wd[(fc & 0x3FFFFFFF) // 2:][:count].decode("cp1252", "replace"))
+            else:
+                parts.append(wd[fc:fc + 2 * count].decode("utf-16-le", "replace"))
+            left -= count
+    except Exception:   # not OLE, no WordDocument stream, truncated structures
+        return None
+    text = "".join(parts)
+    while (cut := _FIELD_CODE.sub(r"\1", text)) != text:
+        text = cut
+    return text if n > 0 else None
+
+
+def _lost_numbers(reference: str, rendered: str) -> tuple[int, int]:
+    """(numbers of `reference` missing from `rendered`, numbers in `reference`)."""
+    want, got = Counter(_NUMBER.findall(reference)), Counter(_NUMBER.findall(rendered))
+    return sum((want - got).values()), sum(want.values())
+
+
+def _libreoffice(soffice: str, src: Path, tmp: str, fmt: str) -> Document:
+    try:
+        subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                        "--convert-to", "docx", "--outdir", tmp, str(src)], capture_output=True, timeout=CONVERT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ReadError(f"cannot read legacy .{fmt}: LibreOffice timed out after {CONVERT_TIMEOUT} s") from None
+    out = Path(tmp) / "in.docx"
+    if out.exists():
+        return read_docx(out.read_bytes(), fmt)
+    raise ReadError(f"cannot read legacy .{fmt}: LibreOffice could not convert it (corrupt file?)")
+
+
 def read_legacy(path: Path, data: bytes, fmt: str = "doc") -> Document:
-    """.doc/.wps: antiword (text; pipe tables → grids), else LibreOffice → DOCX."""
+    """.doc/.wps: antiword (text; pipe tables → grids) when it renders every number of the
+    document's own text, else LibreOffice → DOCX."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
     with tempfile.TemporaryDirectory(prefix="ogi-doc-") as tmp:
         src = Path(tmp) / f"in.{fmt}"
         src.write_bytes(data)
@@ -173,22 +232,18 @@ def read_legacy(path: Path, data: bytes, fmt: str = "doc") -> Document:
             run = subprocess.run(["antiword", "-m", "UTF-8.txt", "-w", "0", str(src)], capture_output=True,
                                  timeout=CONVERT_TIMEOUT)
             if run.returncode == 0 and run.stdout.strip():
-                return _from_antiword(run.stdout.decode("utf-8", "replace"), fmt)
-        soffice = shutil.which("soffice") or shutil.which("libreoffice")
+                doc = _from_antiword(run.stdout.decode("utf-8", "replace"), fmt)
+                lost, total = _lost_numbers(word97_text(data) or "", doc.text)
+                if lost <= max(2, total // 20):
+                    return doc
+                if not soffice:
+                    raise ReadError(f"cannot read legacy .{fmt} completely: antiword dropped {lost} of its {total} "
+                                    "numbers (a complex table?); install LibreOffice (make system-deps)")
+            elif not soffice:
+                raise ReadError(f"cannot read legacy .{fmt}: antiword could not read it (not a Word 97+ file?) "
+                                "and LibreOffice is not installed")
         if soffice:
-            try:
-                subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                                "--convert-to", "docx", "--outdir", tmp, str(src)], capture_output=True,
-                               timeout=CONVERT_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                raise ReadError(f"cannot read legacy .{fmt}: LibreOffice timed out after {CONVERT_TIMEOUT} s") from None
-            out = Path(tmp) / "in.docx"
-            if out.exists():
-                return read_docx(out.read_bytes(), fmt)
-            raise ReadError(f"cannot read legacy .{fmt}: LibreOffice could not convert it (corrupt file?)")
-        if shutil.which("antiword"):
-            raise ReadError(f"cannot read legacy .{fmt}: antiword could not read it (not a Word 97+ file?) "
-                            "and LibreOffice is not installed")
+            return _libreoffice(soffice, src, tmp, fmt)
     raise ReadError(f"cannot read legacy .{fmt}: install antiword or LibreOffice (make system-deps)")
 
 

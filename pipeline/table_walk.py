@@ -26,10 +26,23 @@ def _t2_key(norm: str, era: str) -> str | None:
     return None
 
 
-def _stat_layout(label: str) -> list[str] | None:
+@lru_cache(maxsize=1)
+def _header_words() -> tuple[re.Pattern, re.Pattern]:
     st = catalogue.load()["layouts"]["stat"]
-    cum = max((label.rfind(w) for w in st["cumulative_words"]), default=-1)
-    yr = max((label.rfind(w) for w in st["year_words"]), default=-1)
+    return re.compile("|".join(st["year_words"])), re.compile("|".join(st["cumulative_words"]))
+
+
+def _last(pattern: re.Pattern, text: str) -> int:
+    pos = -1
+    for m in pattern.finditer(text):
+        pos = m.start()
+    return pos
+
+
+def _stat_layout(label: str) -> list[str] | None:
+    year_re, cum_re = _header_words()
+    cum = _last(cum_re, label)
+    yr = _last(year_re, label)
     if cum >= 0 and yr >= 0:
         return ["year", "cumulative"] if yr < cum else ["cumulative", "year"]
     if yr >= 0 and ("指标" in label.replace(" ", "") or "计量单位" in label.replace(" ", "")):

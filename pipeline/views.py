@@ -1,10 +1,95 @@
-"""Longitudinal views of the warehouse (panel, coverage, harmonized series): created in
-`ogi.duckdb` each time it is rebuilt. Filled in by the longitudinal-analysis work (issue 7)."""
+"""Longitudinal views of the warehouse (metric catalogue §5), created in `ogi.duckdb` each time
+it is rebuilt (`pipeline.warehouse.load_duckdb` calls `create_views` after loading the tables).
+
+Two helper tables come from Python, since they need the division history:
+- `report_jurisdiction`: each report's stable `jurisdiction_id` (`pipeline.jurisdiction_dim`),
+  its government's id and the code that lineage had in the report's year;
+- `jurisdiction_codes`: every code of each government's lineage, with its name and years.
+Then `metric_values` (the requester 'total', period 'year' values, with `nested_under`), and
+the views of `views.sql`: series_definitions, series_caveats, report_choice, report_layout,
+series, panel, coverage, coverage_summary, yoy, rates. See docs/analysis.md.
+"""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import duckdb
+import polars as pl
+
+SQL_FILE = Path(__file__).with_name("views.sql")
+HELPER_TABLES = ("report_jurisdiction", "jurisdiction_codes")
+_RJ_SCHEMA = {"report_id": pl.String, "jurisdiction_id": pl.String, "government_id": pl.String,
+              "adcode_of_year": pl.String}
+_CODES_SCHEMA = {"jurisdiction_id": pl.String, "adcode": pl.String, "name": pl.String,
+                 "first_year": pl.Int64, "last_year": pl.Int64, "in_force": pl.Boolean}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict], schema: dict) -> None:
+    frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+    con.register("_frame", frame.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def report_jurisdiction_rows(reports: list[dict]) -> list[dict]:
+    """(report_id, jurisdiction_id, government_id, adcode_of_year) for the reports naming one."""
+    from pipeline.jurisdiction_dim import code_of_year, report_jurisdiction_id
+    out = []
+    for r in reports:
+        jid = report_jurisdiction_id(r)
+        if jid is None:
+            continue
+        gov = jid.split(":")[0] if jid[:1].isdigit() else None
+        out.append({"report_id": r["report_id"], "jurisdiction_id": jid, "government_id": gov,
+                    "adcode_of_year": code_of_year(gov, r.get("report_year")) if gov else r.get("adcode")})
+    return out
+
+
+def jurisdiction_codes_rows(governments: list[str]) -> list[dict]:
+    from pipeline.jurisdiction_dim import code_rows
+    return [row for gov in sorted(set(governments)) for row in code_rows(gov)]
+
+
+def create_helper_tables(con: duckdb.DuckDBPyConnection) -> None:
+    reports = _rows(con, "SELECT report_id, jurisdiction_name, admin_level, adcode, report_year FROM reports "
+                         "WHERE jurisdiction_name IS NOT NULL OR adcode IS NOT NULL")
+    rj = report_jurisdiction_rows(reports)
+    _create_table(con, "report_jurisdiction", rj, _RJ_SCHEMA)
+    dim = _rows(con, "SELECT jurisdiction_id FROM dim_jurisdiction")
+    governments = {r["jurisdiction_id"] for r in dim if r["jurisdiction_id"][:1].isdigit() and ":" not in r["jurisdiction_id"]}
+    governments |= {r["government_id"] for r in rj if r["government_id"]}
+    _create_table(con, "jurisdiction_codes", jurisdiction_codes_rows(sorted(governments)), _CODES_SCHEMA)
+
+
+def create_metric_values(con: duckdb.DuckDBPyConnection) -> None:
+    nested = "nested_under" if "nested_under" in _columns(con, "metrics") else "NULL::VARCHAR"
+    con.execute(f"""CREATE OR REPLACE VIEW metric_values AS
+        SELECT report_id, metric_code, value, method, {nested} AS nested_under
+        FROM metrics WHERE requester = 'total' AND period = 'year'""")
+
+
+def view_names(sql: str) -> list[str]:
+    return re.findall(r"CREATE OR REPLACE VIEW (\w+)", sql)
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create the analysis views on a freshly loaded warehouse; returns their names."""
-    return []
+    """Create the helper tables and the analysis views on a freshly loaded warehouse (the
+    tables `reports`, `metrics`, `dim_jurisdiction` must exist); returns the views' names."""
+    create_helper_tables(con)
+    create_metric_values(con)
+    sql = SQL_FILE.read_text(encoding="utf-8")
+    con.execute(sql)
+    return ["metric_values", *view_names(sql)]

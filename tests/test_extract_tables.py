@@ -105,3 +105,14 @@ def test_negative_change_column_is_a_cell_boundary_and_sign():
     v = values(text)
     assert (v["admin_fees.items_prev"], v["admin_fees.items_change"]) == (35, -15)
     assert "penalty.decisions" not in v      # -18538 is -18|538 or -1|8538 or …: left out
+
+
+def test_year_column_named_by_a_bare_year_and_blank_cells_give_way_to_prose():
+    text = ("2017年度，本局没有收到依申请公开信息的申请要求。七、附表 指标名称 单位 2017年 历年累计 "
+            "主动公开文件数 条 4 31 其中：1.政府网站公开数 条 4 25 2.政府公报公开数 条 / / "
+            "受理政府信息公开申请总数 条 / / 行政复议数 件 / / ")
+    v = values(text)
+    assert v["proactive.published"] == 4 and v["proactive.via_website"] == 4
+    assert values(text, period="cumulative")["proactive.published"] == 31
+    assert v["proactive.via_gazette"] is None          # '/' is a blank cell, never 0
+    assert v["requests.received"] == 0                  # the blank cell gives way to the prose statement
