@@ -29,6 +29,7 @@ _TOKEN = re.compile(
 _PAGE_NO = re.compile(r"(?m)^[ \t]{0,20}[-—–][ \t]{0,4}\d{1,4}[ \t]{0,4}[-—–][ \t]{0,20}$")
 # after a digit run: these make it part of prose or of a label rather than a table cell
 _PROSE_AFTER = re.compile(r"[ \t]{0,2}[条件篇份个项人名次场期元万亿千百余多%％年月日号时分秒岁届批户家类]")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _INDEX_AFTER = re.compile(r"[、.．](?=\D)")
 _LINEBREAKS = re.compile(r"\n")
@@ -97,6 +98,7 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
     label_start = start
     pending: list[Token] = []
     expected_index: int | None = None
+    original, text = text, text.translate(_FULLWIDTH)    # same length: offsets hold
     pages = [(p.start(), p.end()) for p in _PAGE_NO.finditer(text, start, end)]
     for m in _TOKEN.finditer(text, start, end):
         kind = m.lastgroup
@@ -104,7 +106,7 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
             continue
         s, e = m.start(), m.end()
         if pending and _PAGE_NO.sub("", text[pending[-1].end:s]).strip(" \t|\n\u3000"):
-            _flush(rows, text, label_start, pending)   # text between values: a new row
+            _flush(rows, original, label_start, pending)   # text between values: a new row
             label_start, pending = pending[-1].end, []
         if kind == "blank":
             if pending or _label_ok(text, label_start, s):
@@ -112,12 +114,14 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
             continue
         before = text[s - 1:s]
         if _PROSE_AFTER.match(text, e) or (before and before in "第-—~～至"):
-            _flush(rows, text, label_start, pending)
+            _flush(rows, original, label_start, pending)
             pending = []
             continue
         at_row_start = not before or before in " \t|\n\u3000"
-        if at_row_start and len(m.group()) <= 2 and _CJK.match(text, e):
-            _flush(rows, text, label_start, pending)    # '15新闻发布会…': a list number
+        line_start = not before or before in "|\n"
+        if ((line_start or m.group() == str(expected_index)) and len(m.group()) <= 2
+                and _CJK.match(text, e)):
+            _flush(rows, original, label_start, pending)    # '15新闻发布会…': a list number
             pending = []
             label_start = s
             continue
@@ -130,12 +134,12 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
                 expected_index = int(index) + 1
                 if digits:
                     pending.append(Token(digits, s, s + len(digits)))
-                _flush(rows, text, label_start, pending)
+                _flush(rows, original, label_start, pending)
                 pending = []
                 label_start = s + len(digits)
                 continue
         pending.append(Token(m.group(), s, e))
-    _flush(rows, text, label_start, pending)
+    _flush(rows, original, label_start, pending)
     return rows
 
 

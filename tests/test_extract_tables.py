@@ -116,3 +116,12 @@ def test_year_column_named_by_a_bare_year_and_blank_cells_give_way_to_prose():
     assert values(text, period="cumulative")["proactive.published"] == 31
     assert v["proactive.via_gazette"] is None          # '/' is a blank cell, never 0
     assert v["requests.received"] == 0                  # the blank cell gives way to the prose statement
+
+
+def test_full_width_digits_and_spaced_small_cells():
+    t3 = ("申请人情况自然人商业企业科研机构社会公益组织法律服务机构其他总计"
+          "一、本年新收政府信息公开申请数量50４220260二、上年结转政府信息公开申请数量0000000")
+    assert values(t3)["requests.received"] == 60
+    t2 = "第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章 22 0 93行政规范性文件0 0 0第二十条"
+    v = values(t2)
+    assert (v["rules.issued"], v["rules.repealed"], v["rules.in_force"]) == (22, 0, 93)

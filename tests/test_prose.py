@@ -111,3 +111,8 @@ def test_approvals_completed_are_not_requests_completed():
 def test_service_hall_applications_are_not_ogi_requests():
     v = vals("建立窗口服务大厅，区县已入驻审批服务部门和单位13个，开设窗口24个，共受理申请136437件。", 2015)
     assert "requests.received" not in v
+
+
+def test_refused_is_not_granted():
+    v = vals("其中同意公开的12件，不同意公开的3件。", 2015)
+    assert v["outcomes.granted"]["value"] == 12 and v["outcomes.denied"]["value"] == 3
