@@ -45,8 +45,9 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     era = metadata.era(text, year)
     rows = document_rows(doc)
     table_values, pendings, issues = walk(text, rows)
-    numbers = find_numbers(text)
-    prose_values = prose.extract(text, year, era, _skip_spans(doc, rows), numbers)
+    skip = _skip_spans(doc, rows)
+    numbers = find_numbers(text, skip)
+    prose_values = prose.extract(text, year, era, skip, numbers)
     settled, more = settle(pendings, table_values, prose_values)
     issues += more
     metrics: dict[tuple, dict] = {}

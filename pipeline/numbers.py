@@ -11,6 +11,8 @@ no I/O; every regex is bounded so no input can make it backtrack catastrophicall
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -227,14 +229,21 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
     return i, raw_end, end, unit, after_qual
 
 
-def find_numbers(text: str) -> list[Match]:
+def find_numbers(text: str, skip: Sequence[tuple[int, int]] = ()) -> list[Match]:
     """Every number stated in running text, in order. Chinese numerals count only when they
     carry a unit or a magnitude (召开新闻发布会三场, 两万余条) so 一是/统一/一站式 are skipped;
-    ordinals (第三次) are skipped; '，' is a thousands separator only before a unit (1，345件)."""
+    ordinals (第三次) are skipped; '，' is a thousands separator only before a unit (1，345件).
+    Numbers starting inside one of the `skip` ranges (start, end), e.g. tables, are passed over."""
     t = _FW_THOUSANDS.sub(lambda m: m.group().replace("，", ","), str(text).translate(_FW_TEXT))
+    spans = sorted(skip)
+    starts = [a for a, _ in spans]
     out: list[Match] = []
     pos = 0
     while (m := _START.search(t, pos)) is not None:
+        i = bisect_right(starts, m.start()) - 1
+        if i >= 0 and spans[i][1] > m.start():
+            pos = spans[i][1]
+            continue
         found = _match_at(t, m.start())
         if found is None:
             pos = m.start() + 1
