@@ -14,6 +14,7 @@ record, not errors of the run), 1 when another run holds the store, 2 for bad ar
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -57,7 +58,6 @@ def select_sources(args: argparse.Namespace) -> list[Source]:
         chosen = []
     chosen += [adhoc_source(url) for url in args.index or []]
     if args.max_pages:
-        from dataclasses import replace
         chosen = [replace(s, pagination=replace(s.pagination, max_pages=args.max_pages)) for s in chosen]
     return chosen
 

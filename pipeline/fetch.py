@@ -2,8 +2,10 @@
 into the raw store (pipeline.fetch_store), which `ogi ingest DIR` then reads like any folder.
 
 Per source: the index pages (the first, then its pagination) are fetched and their report
-links collected; each report page is fetched and its attachments (.pdf/.doc/.docx/.wps)
-after it; an index link straight to an attachment is fetched as one. Index pages are always
+links collected; each report page is fetched, then its attachments (.pdf/.doc/.docx/.wps)
+as the source's page policy says (default: the attachments of a stub page that only points
+to them; a page holding the report text is the report); an index link straight to an
+attachment is fetched as one. Index pages are always
 asked again, conditionally (If-None-Match / If-Modified-Since from the last record: a 304
 costs no download, the stored copy is read instead). Reports and attachments already in the
 store are not asked again (`known`) unless `recheck` is set, when they are asked
@@ -28,7 +30,7 @@ from pipeline.fetch_links import (
     sniff_document,
 )
 from pipeline.fetch_registry import Source
-from pipeline.fetch_store import RawStore
+from pipeline.fetch_store import RECORD_SCHEMA, RawStore
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = PROJECT_ROOT / "data" / "raw" / "fetched"
@@ -65,6 +67,7 @@ class Run:
         self._lock = threading.Lock()
 
     def record(self, rec: dict) -> None:
+        rec = {k: rec.get(k) for k in RECORD_SCHEMA}
         self.store.append(rec)
         with self._lock:
             self.result.records.append(rec)
@@ -111,9 +114,9 @@ class Run:
             return rec, None
         data, fmt = resp.body, sniff_document(resp.body, resp.final_url, resp.content_type)
         if fmt is None or (kind == "index" and fmt != "html") or (kind == "attachment" and fmt == "html"):
-            rec.update(outcome="not_document", bytes=len(data),
-                       error=f"expected {'an HTML page' if kind != 'attachment' else 'a document'}, got "
-                             f"{fmt or 'something else'} ({resp.content_type or 'no content type'})")
+            wanted = {"index": "an HTML page", "attachment": "a PDF/DOC/DOCX/WPS document"}.get(kind, "a page or document")
+            rec.update(outcome="not_document", bytes=len(data), error=f"expected {wanted}, got "
+                       f"{fmt or 'something else'} ({resp.content_type or 'no content type'})")
             return rec, None
         sha = self.store.put(data)
         rec.update(sha256=sha, bytes=len(data), charset=declared_charset(data, resp.charset) if fmt == "html" else resp.charset,
@@ -183,16 +186,21 @@ class Run:
             return
         attachments = []
         if sniff_document(data, rec["final_url"], rec.get("content_type")) == "html":
-            attachments = [a for a in attachment_links(source, anchors(data, rec["final_url"], rec["charset"]))
-                           if self.first_visit(a[0])]
+            attachments = attachment_links(source, anchors(data, rec["final_url"], rec["charset"]))
         policy = source.page_policy
-        stub = bool(attachments) and (policy == "attachments" or (policy == "auto" and is_stub_page(data)))
-        if stub:
-            rec["note"] = f"the report is in its attachment(s) ({len(attachments)}): page not kept as a report"
-        else:
+        stub = bool(attachments) and policy == "auto" and is_stub_page(data)
+        keep_page = not attachments or policy == "both" or (policy == "auto" and not stub)
+        if keep_page:
             self.keep(source, rec, data, title)
+        if attachments and not keep_page:
+            rec["note"] = f"the report is in its {len(attachments)} attachment(s): the page is not kept"
+        elif attachments and policy == "auto":
+            rec["note"] = f"the page holds the report text: its {len(attachments)} attachment(s) not fetched"
+            attachments = []
         self.record(rec)
         for att_url, att_text in attachments:
+            if not self.first_visit(att_url):
+                continue
             att_title = att_text if source.is_report_title(att_text) else title
             self.guarded(source, att_url, "attachment", url, att_title,
                          lambda: self.attachment(source, att_url, att_title, url))

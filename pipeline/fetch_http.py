@@ -134,6 +134,9 @@ class Client:
 
     def _load_robots(self, site: str):
         resp = self.get(site + "/robots.txt", check_robots=False)
+        if resp.outcome == "offsite_redirect":    # RFC 9309: robots.txt redirects are followed
+            resp = self.get(resp.final_url, check_robots=False)
+            resp.url = site + "/robots.txt"
         self.robots_log.append(resp)
         parser = urllib.robotparser.RobotFileParser(site + "/robots.txt")
         if resp.outcome is None and resp.status == 200 and resp.body is not None:

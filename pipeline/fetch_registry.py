@@ -28,9 +28,12 @@ DEFAULTS: dict = {
     "attachment_extensions": [".pdf", ".doc", ".docx", ".wps"],
     "pagination": {"template": None, "first": 1, "next_link": True, "max_pages": 10},
     "hosts": [],
-    "page_policy": "auto",   # auto: keep a report page unless it is a stub pointing to its attachment(s);
-}                            # always: keep every report page; attachments: a page with attachments is not kept
-PAGE_POLICIES = ("auto", "always", "attachments")
+    "page_policy": "auto",   # a report page with attachments: see PAGE_POLICIES
+}
+# auto: the page when it holds the report text (its attachments not fetched: no second copy of
+# one report), else (a stub saying 详见附件) its attachments; both: the page and its attachments;
+# attachments: only the attachments. A page without attachments is always kept.
+PAGE_POLICIES = ("auto", "both", "attachments")
 _YEAR = re.compile(r"(?:19|20)\d\d|二[〇○零Ｏ0][一二三四五六七八九〇○零Ｏ0]{2}")
 _NAME = re.compile(r"^[A-Za-z0-9][\w.\-]{0,63}$")
 

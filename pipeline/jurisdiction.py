@@ -67,7 +67,7 @@ def _token_at(s: str, i: int) -> tuple[int, str, tuple] | None:
     return None
 
 
-def _pick(entries: tuple, parents: set[str], context: str) -> str | None:
+def _pick(entries: tuple, parents: set[str], context: str, key: str = "") -> str | None:
     """One code for a name: parents written before it first, then parent names in the context."""
     codes = {e.code for e in entries}
     above = {c for c in codes if any(data.is_ancestor(p, c) for p in parents)}
@@ -78,7 +78,8 @@ def _pick(entries: tuple, parents: set[str], context: str) -> str | None:
 
     def score(code: str) -> int:
         total = 0
-        for name in {names.get(a) for a in (data.parent_of(code), code[:2] + "0000") if a != code} - {None}:
+        # a parent named like the name being resolved (淮安市 › 淮安市) tells nothing
+        for name in {names.get(a) for a in (data.parent_of(code), code[:2] + "0000") if a != code} - {None, key}:
             total += 2 * context.count(name) + context.count(data.stem(name) or name)
         return total
 
@@ -154,7 +155,7 @@ def _parse(name: str, kind: str, context: str) -> Jurisdiction | None:
         return None
     start, i, parents, (_, key, entries) = found
     written = s[start:] if start else name
-    code = SPECIAL[key][0] if key in SPECIAL else _pick(entries, parents, context)
+    code = SPECIAL[key][0] if key in SPECIAL else _pick(entries, parents, context, key)
     gov = _GOV.match(s, i)
     rest = s[gov.end() if gov else i:].strip()
     government = s[start:gov.end()] if gov else s[start:i] + ("管委会" if key in SPECIAL else "人民政府")

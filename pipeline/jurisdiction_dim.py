@@ -122,6 +122,7 @@ def government_id(name: str | None, adcode: str | None, year: int | None = None)
     return hits.pop() if len(hits) == 1 else code
 
 
+@lru_cache(maxsize=65536)
 def jurisdiction_id(name: str | None, admin_level: str | None, adcode: str | None, year: int | None = None) -> str:
     """Stable id: the government's stable code, `code:unit` for a department or township
     (350128:市场监督管理局), `name:…` when there is no adcode, `national` for the State Council."""

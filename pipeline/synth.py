@@ -7,8 +7,7 @@ Values are internally consistent the way real reports are meant to be: table 3 r
 their 总计 column, received + carried_in = outcomes.total + carried_out (T3-FLOW), each table-4
 block ends with its total, pre-2019 channels sum to received, replies sum to the total.
 An injected source error breaks one identity on purpose and is recorded as an expected flag.
-`truth_line` gives the report's answer in the gold format of tests/scoring.py; `detail` keeps
-every (code, requester, period) value for stricter checks. Rendering is in synth_render/synth_docs.
+`truth_line`: the values the rendered document states, in the gold format of tests/scoring.py.
 """
 from __future__ import annotations
 
@@ -31,6 +30,9 @@ CHANNELS = ("in_person", "online", "letter", "fax", "email", "other_channel")
 REPLIES = ("already_public", "granted", "partial", "denied", "not_this_agency", "not_exist",
            "asked_to_clarify", "redirected")
 _MUNICIPALITIES = ("11", "12", "31", "50")
+CUMULATIVE_CODES = ("proactive.published", "proactive.via_website", "proactive.via_gazette", "requests.received",
+                    *(f"requests.{c}" for c in CHANNELS), "outcomes.total", "outcomes.granted", "outcomes.partial",
+                    "outcomes.denied", "reconsideration.total", "litigation.total", "complaints.total")
 # the core codes the scorers count (shared/eval/score.py, tests/scoring.py: requester total, period year)
 CORE = frozenset("""
 proactive.published proactive.normative_docs_published proactive.normative_docs_issued proactive.via_gazette
@@ -41,18 +43,18 @@ admin_fees.amount requests.received requests.carried_in requests.carried_out req
 requests.letter requests.fax requests.completed outcomes.total outcomes.granted outcomes.partial outcomes.denied
 outcomes.unable outcomes.not_processed outcomes.other outcomes.already_public outcomes.not_this_agency
 outcomes.not_exist reconsideration.total reconsideration.upheld reconsideration.corrected reconsideration.other
-reconsideration.pending litigation.total litigation.upheld litigation.corrected litigation.other
-litigation.pending complaints.total fees.collected capacity.staff capacity.staff_full_time
-capacity.staff_part_time capacity.trainings capacity.trainees""".split())
+reconsideration.pending litigation.total litigation.upheld litigation.corrected litigation.other litigation.pending
+complaints.total fees.collected capacity.staff capacity.staff_full_time capacity.staff_part_time capacity.trainings
+capacity.trainees""".split())
 
 
 @dataclass
 class Report:
-    index: int
-    era: str
+    index: int                     # report number i of the corpus
+    era: str                       # pre2014, stat2014, fmt2019, fmt2021
     year: int
-    adcode: str
-    level: str
+    adcode: str                    # GB/T 2260 code of the government (in force now)
+    level: str                     # province, prefecture, county
     gov: str                       # the government as written: 吉林市龙潭区人民政府
     place: str                     # 区 / 县 / 市 / 省 …, for 全区 / 我县
     published: str                 # yyyy-mm-dd
@@ -60,6 +62,7 @@ class Report:
     variant: dict = field(default_factory=dict)    # rendering choices drawn with the values
     flags: list = field(default_factory=list)      # checks the report must fail (injected errors)
     notes: list = field(default_factory=list)
+    stated: set = field(default_factory=set)       # the keys the rendered document states
 
     def v(self, code: str, requester: str = "total", period: str = "year"):
         return self.values[(code, requester, period)]
@@ -77,20 +80,17 @@ def jurisdictions() -> tuple[tuple[str, str, str, str], ...]:
     """(adcode, level, government name as written, place word) of every division in force."""
     cur, out = jd.current(), []
     for code in sorted(cur):
-        name, level = cur[code], jd.level_of(code)
-        parent = jd.parent_of(code)
-        prefix = ""
-        if level == "county" and parent:
-            if not parent.endswith("0000") or code[:2] in _MUNICIPALITIES:
-                prefix = cur.get(parent, "")
-        place = "区" if name.endswith("区") else "县" if name.endswith(("县", "旗")) else \
-            "州" if name.endswith("州") else "省" if name.endswith("省") else "市"
+        name, level, parent = cur[code], jd.level_of(code), jd.parent_of(code) or ""
+        # a county is written under its prefecture (吉林市龙潭区), a municipality's district under it
+        named = level == "county" and (not parent.endswith("0000") or code[:2] in _MUNICIPALITIES)
+        prefix = cur.get(parent, "") if named else ""
+        place = next((w for w in ("区", "县", "旗", "州", "省") if name.endswith(w)), "市").replace("旗", "县")
         out.append((code, level, f"{prefix}{name}人民政府", place))
     return tuple(out)
 
 
 def _count(rng: random.Random, scale: int, zero: float = 0.3) -> int:
-    """A count of a few units to `scale`, zero with probability `zero`."""
+    """A count of a few units to `scale` (heavy-tailed), zero with probability `zero`."""
     return 0 if rng.random() < zero else int(rng.paretovariate(1.3) * scale / 6) % (scale * 3) + rng.randint(0, 3)
 
 
@@ -139,7 +139,7 @@ def _fmt_values(r: Report, rng: random.Random, scale: int) -> None:
             issued, repealed = _count(rng, 12, 0.4), _count(rng, 6, 0.6)
             r.put(f"{doc}.issued", issued), r.put(f"{doc}.repealed", repealed)
             r.put(f"{doc}.in_force", issued + _count(rng, 60, 0.2))
-        r.put("admin_fees.amount", round(rng.uniform(0, 9000), 2) * 10000 if rng.random() < 0.7 else 0)
+        r.put("admin_fees.amount", rng.randint(0, 900_000) * 100.0 if rng.random() < 0.7 else 0.0)
     else:
         for doc in ("rules", "normative_docs"):
             made = _count(rng, 12, 0.4)
@@ -179,9 +179,9 @@ def _pre2019_values(r: Report, rng: random.Random, scale: int) -> None:
     r.put("complaints.total", _count(rng, 10, 0.5))
     r.put("fees.collected", 0.0 if rng.random() < 0.8 else float(rng.randint(1, 50) * 100))
     full, part = rng.randint(1, 40), rng.randint(0, 80)
-    r.put("capacity.staff_full_time", full), r.put("capacity.staff_part_time", part), r.put("capacity.staff", full + part)
-    r.put("capacity.trainings", rng.randint(1, 20))
-    r.put("capacity.trainees", rng.randint(20, 900))
+    for code, val in (("staff_full_time", full), ("staff_part_time", part), ("staff", full + part),
+                      ("trainings", rng.randint(1, 20)), ("trainees", rng.randint(20, 900))):
+        r.put(f"capacity.{code}", val)
     if r.era == "stat2014":
         for code, s in (("normative_docs_published", 60), ("normative_docs_issued", 60), ("via_weibo", 2000),
                         ("via_wechat", 2000), ("via_other", 300), ("public_concern_responses", 300),
@@ -193,30 +193,29 @@ def _pre2019_values(r: Report, rng: random.Random, scale: int) -> None:
         secret = rng.randint(0, r.v("outcomes.denied"))
         r.put("outcomes.denied.state_secret", secret)
         r.put("outcomes.denied.commercial_secret", rng.randint(0, r.v("outcomes.denied") - secret))
-        r.put("capacity.offices", rng.randint(1, 30)), r.put("capacity.reading_points", rng.randint(1, 60))
-        r.put("capacity.meetings", rng.randint(0, 20)), r.put("capacity.budget", rng.randint(0, 500) * 1000.0)
+        for code, val in (("offices", rng.randint(1, 30)), ("reading_points", rng.randint(1, 60)),
+                          ("meetings", rng.randint(0, 20)), ("budget", rng.randint(0, 500) * 1000.0)):
+            r.put(f"capacity.{code}", val)
 
 
 def _cumulative(r: Report, rng: random.Random) -> None:
     """The 历年累计 column of a provincial table: never below the year's value."""
     for (code, req, period), val in list(r.values.items()):
-        if period == "year" and req == "total" and code in r.variant["cum_codes"]:
+        if period == "year" and code in r.variant["cum_codes"]:
             r.put(code, val + rng.randint(0, 3 * val + 5) * (val > 0 or rng.random() < 0.5), period="cumulative")
 
 
 def _inject(r: Report, rng: random.Random) -> None:
     """Break one identity the way real reports do; the truth keeps the stated (broken) values."""
-    if r.era.startswith("fmt"):
-        k = rng.randint(1, 5)
-        r.put("requests.carried_out", r.v("requests.carried_out", "natural_person") + k, "natural_person")
-        r.put("requests.carried_out", r.v("requests.carried_out") + k)
+    k = rng.randint(1, 5)
+    if r.era.startswith("fmt"):       # a carried-out count off by k in its row (the row still adds up)
+        for req in ("natural_person", "total"):
+            r.put("requests.carried_out", r.v("requests.carried_out", req) + k, req)
         r.flags.append("T3-FLOW")
-        r.notes.append(f"source error: carried_out +{k} (natural_person and total), T3-FLOW fails")
-    else:
-        k = rng.randint(1, 9)
+    else:                             # channels that add up to more than received (like a real 2017 report)
         r.put("requests.in_person", r.v("requests.in_person") + k)
         r.flags.append("CHANNELS")
-        r.notes.append(f"source error: in_person +{k}, channels exceed received")
+    r.notes.append(f"source error: {r.flags[-1]} broken by {k}")
 
 
 def make_report(seed: int, index: int, eras=ERAS, errors: float = 0.0) -> Report:
@@ -228,28 +227,24 @@ def make_report(seed: int, index: int, eras=ERAS, errors: float = 0.0) -> Report
     published = f"{year + 1}-{rng.randint(1, 3):02d}-{rng.randint(1, 28):02d}"
     r = Report(index, era, year, code, level, gov, place, published)
     scale = {"county": 40, "prefecture": 300, "province": 1500}[level]
-    r.variant.update(du=rng.random() < 0.4, dump=rng.random() < 0.6, seed=rng.randrange(1 << 30))
+    r.variant.update(du=rng.random() < 0.4, dump=rng.random() < 0.6, seed=rng.randrange(1 << 30),
+                     denied_word=rng.choice(("不予公开的", "不同意公开的")))
     (_fmt_values if era.startswith("fmt") else _pre2019_values)(r, rng, scale)
-    if not era.startswith("fmt"):
-        r.variant["table"] = rng.choice(("national", "prose_only") if era == "stat2014" else ("fujian", "prose_only"))
-        if era == "stat2014" and rng.random() < 0.3:
-            r.variant["table"] = "fujian"
-        if r.variant["table"] == "fujian":
-            r.variant["cum_codes"] = ("proactive.published", "proactive.via_website", "proactive.via_gazette",
-                                      "requests.received", *(f"requests.{c}" for c in CHANNELS), "outcomes.total",
-                                      "outcomes.granted", "outcomes.partial", "outcomes.denied",
-                                      "reconsideration.total", "litigation.total", "complaints.total")
-            _cumulative(r, rng)
     if errors and rng.random() < errors:
-        _inject(r, rng)
+        _inject(r, rng)               # before the 累计 column, which stays ≥ the (stated) year value
+    if not era.startswith("fmt"):
+        tables = ("national", "national", "fujian", "prose_only", "prose_only") if era == "stat2014" else ("fujian", "prose_only")
+        if r.variant.setdefault("table", rng.choice(tables)) == "fujian":
+            r.variant["cum_codes"] = CUMULATIVE_CODES
+            _cumulative(r, rng)
     return r
 
 
 def truth_line(r: Report, file: str) -> dict:
     """The report's answer in the gold format of tests/scoring.py (plus `detail`: every value)."""
-    metrics = {c: v for (c, req, per), v in sorted(r.values.items())
-               if req == "total" and per == "year" and c in CORE and v is not None}
+    said = {k: v for k, v in sorted(r.values.items()) if k in r.stated}
+    metrics = {c: v for (c, req, per), v in said.items() if req == "total" and per == "year" and c in CORE}
     return {"file": file, "jurisdiction": r.gov, "report_year": r.year, "adcode": r.adcode,
             "admin_level": r.level, "doc_type": "annual_report", "era": r.era, "metrics": metrics, "optional": {},
             "must_flag": list(r.flags), "notes": "; ".join(r.notes) or "synthetic",
-            "detail": {f"{c}|{req}|{per}": v for (c, req, per), v in sorted(r.values.items())}}
+            "detail": {f"{c}|{req}|{per}": v for (c, req, per), v in said.items()}}

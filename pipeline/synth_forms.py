@@ -12,7 +12,7 @@ from pipeline.synth_render import Cell
 _CHANNEL_WORDS = {"in_person": "当面申请", "online": "网上申请", "letter": "信函申请", "fax": "传真申请",
                   "email": "电子邮件申请", "other_channel": "其他形式申请"}
 _REPLY_WORDS = {"already_public": "属于已主动公开范围的", "granted": "同意公开的", "partial": "同意部分公开的",
-                "denied": "不同意公开的", "not_this_agency": "不属于本行政机关公开的", "not_exist": "申请信息不存在的",
+                "denied": "不予公开的", "not_this_agency": "不属于本行政机关公开的", "not_exist": "申请信息不存在的",
                 "asked_to_clarify": "告知作出更改补充的", "redirected": "告知通过其他途径办理的"}
 # the 2014 national statistics form: (label, unit, code or None for a heading row, scale)
 NATIONAL = [
@@ -93,8 +93,9 @@ def pre2019_body(d) -> None:
             text += (f"申请办结{d.n('requests.completed')}件，其中按时办结{d.n('requests.completed_on_time')}件，"
                      f"延期办结{d.n('requests.completed_extended')}件。")
         replies = [c for c in _REPLY_WORDS if has(f"outcomes.{c}")]
+        words = dict(_REPLY_WORDS, denied=r.variant.get("denied_word", _REPLY_WORDS["denied"]))
         text += f"对申请的答复总数{d.n('outcomes.total')}件，其中" + "，".join(
-            f"{_REPLY_WORDS[c]}{d.n(f'outcomes.{c}')}件" for c in replies) + "。"
+            f"{words[c]}{d.n(f'outcomes.{c}')}件" for c in replies) + "。"
         d.p(text)
     d.h("四、政府信息公开的收费及减免情况")
     fee = v[("fees.collected", "total", "year")]

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from pipeline.synth import DENIED, NOT_PROCESSED, OTHER_2021, REQUESTERS, RESULTS, UNABLE, Report
 
 _FW = str.maketrans("0123456789", "０１２３４５６７８９")
-_NO = "一二三四五六七八九十"
+# noise features of a noisy report and how often each is drawn: cells glued by a crawler (text),
+# page chrome, odd whitespace, a few values in full-width digits
+NOISE = {"glued": 0.8, "chrome": 0.7, "spaces": 0.5, "fullwidth": 0.4}
 T3_LABELS = {
     "requests.received": "一、本年新收政府信息公开申请数量", "requests.carried_in": "二、上年结转政府信息公开申请数量",
     "outcomes.granted": "（一）予以公开", "outcomes.partial": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
@@ -46,14 +48,17 @@ class _Doc:
     def __init__(self, r: Report, noise: float):
         self.r, self.out = r, []
         self.rng = random.Random(r.variant["seed"])
-        self.noisy = self.rng.random() < noise
+        if "noise" not in r.variant:       # drawn once; a caller may set it to force features
+            noisy = self.rng.random() < noise
+            r.variant["noise"] = {f: noisy and self.rng.random() < p for f, p in NOISE.items()}
+        self.noise = r.variant["noise"]
         r.stated = set()
 
     def n(self, code: str, req: str = "total", period: str = "year", scale: float = 1.0, nd: int = 0) -> str:
         self.r.stated.add((code, req, period))
         v = self.r.values[(code, req, period)] / scale
         s = f"{v:.{nd}f}" if nd else str(int(v))
-        return s.translate(_FW) if self.noisy and self.rng.random() < 0.05 else s
+        return s.translate(_FW) if self.noise["fullwidth"] and self.rng.random() < 0.05 else s
 
     def c(self, code: str, req: str = "total", period: str = "year", cs: int = 1, **kw) -> Cell:
         return Cell(self.n(code, req, period, **kw), 1, cs, True)
@@ -163,47 +168,49 @@ def _pre2019(d: _Doc) -> None:
     pre2019_body(d)
 
 
-def blocks(r: Report, noise: float = 0.0) -> tuple[list[tuple], bool]:
-    """The report as (kind, content) blocks; kind: title, h, p, table. Also: is it noisy."""
+def blocks(r: Report, noise: float = 0.0) -> tuple[list[tuple], dict]:
+    """The report as (kind, content) blocks (kind: title, h, p, table) and its noise features."""
     d = _Doc(r, noise)
     (_fmt if r.era.startswith("fmt") else _pre2019)(d)
-    return d.out, d.noisy
+    return d.out, d.noise
 
 
 CHROME_TOP = ("当前位置：首页 > 政务公开 > 政府信息公开 > 政府信息公开年报", "【字体：大 中 小】 【打印本页】 【关闭窗口】")
 CHROME_END = ("扫一扫在手机上查看当前页面", "相关链接：政府信息公开指南 | 政府信息公开制度")
 
 
-def to_text(r: Report, items: list[tuple], noisy: bool) -> str:
-    """A text file: a crawl dump (header block; when noisy, body on one line, cells glued) or
-    a clean text with one line per paragraph and ' | ' between table cells."""
+def to_text(r: Report, items: list[tuple], noise: dict) -> str:
+    """A text file: a crawl dump (header block; glued: body run together, cells and rows glued
+    as crawlers leave them) or a clean text with one line per paragraph, ' | ' between cells."""
     rng = random.Random(r.variant["seed"] + 1)
-    sep = "" if noisy else " | "
-    lines = []
+    glued = noise["glued"]
+    parts = []
     for kind, content in items:
         if kind != "table":
-            lines.append(content)
+            parts.append(content)
             continue
+        rows = []
         for row in content:
             cells = [c.text for c in row]
-            if not noisy and rng.random() < 0.3:
-                cells = [c + " " * rng.randint(0, 3) for c in cells]
-            lines.append(sep.join(cells))
-    body = " ".join(lines) if noisy else "\n".join(lines)
-    if not r.variant["dump"] and not noisy:
+            if noise["spaces"]:
+                cells = [c + " " * rng.choice((0, 0, 1, 3)) for c in cells]
+            rows.append(("" if glued else " | ").join(cells))
+        parts.append(("" if glued else "\n").join(rows))
+    body = (" " if glued else "\n").join(parts)
+    if noise["chrome"]:
+        body = "\n".join(CHROME_TOP) + f"\n{r.title}\n来源：{r.gov}办公室 时间：{r.published}\n{body}\n" + "\n".join(CHROME_END)
+    if not (r.variant["dump"] or glued):
         return body + "\n"
     head = [f"标题: {r.title}", f"发布时间: {r.published} {rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}", "文号: ",
             f"发布机构: {r.gov}办公室", "栏目: 政府信息公开年报", "=" * 20 + " 正文 " + "=" * 20]
-    if noisy:
-        body = " ".join(CHROME_TOP) + f" {r.title} 来源：{r.gov}办公室 时间：{r.published} " + body + " " + " ".join(CHROME_END)
     return "\n".join(head) + "\n" + body + "\n"
 
 
-def to_html(r: Report, items: list[tuple], noisy: bool) -> str:
+def to_html(r: Report, items: list[tuple], noise: dict) -> str:
     """A CMS-like page: meta tags, navigation chrome, the article in div.TRS_Editor, real tables."""
     rng = random.Random(r.variant["seed"] + 2)
     e = html.escape
-    pad = (lambda s: f"&nbsp;{s}\n " if noisy and rng.random() < 0.2 else s)  # noqa: E731
+    pad = (lambda s: f"&nbsp;{s}\n " if noise["spaces"] and rng.random() < 0.2 else s)  # noqa: E731
     body = []
     for kind, content in items:
         if kind == "title":
@@ -214,9 +221,9 @@ def to_html(r: Report, items: list[tuple], noisy: bool) -> str:
                 f"<p><span>{pad(e(c.text))}</span></p></td>" for c in row) + "</tr>\n" for row in content)
             body.append(f'<table border="1" cellspacing="0"><tbody>\n{rows}</tbody></table>')
         else:
-            body.append(f"<p{' style=\"font-weight:bold\"' if kind == 'h' else ''}>{e(content)}</p>")
-    chrome = f'<div class="position">{e(CHROME_TOP[0])}</div>' if noisy else ""
-    foot = f'<div class="footer">主办单位：{e(r.gov)}办公室 版权所有 网站标识码：{rng.randint(10**9, 10**10 - 1)}</div>' if noisy else ""
+            body.append(f"<p><strong>{e(content)}</strong></p>" if kind == "h" else f"<p>{e(content)}</p>")
+    chrome = f'<div class="position">{e(CHROME_TOP[0])}</div>' if noise["chrome"] else ""
+    foot = f'<div class="footer">主办单位：{e(r.gov)}办公室 版权所有 网站标识码：{rng.randint(10**9, 10**10 - 1)}</div>' if noise["chrome"] else ""
     return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{e(r.title)}</title>\n'
             f'<meta name="ArticleTitle" content="{e(r.title)}"><meta name="PubDate" content="{r.published} 09:30">'
             f'<meta name="ContentSource" content="{e(r.gov)}办公室"></head>\n<body>{chrome}\n'

@@ -1,107 +1,7 @@
 -- Longitudinal views of the warehouse (metric catalogue §5), run by pipeline/views.py after the
--- tables are loaded and after it has built `report_jurisdiction`, `jurisdiction_codes` and the
--- view `metric_values` (the requester 'total', period 'year' values). See docs/analysis.md.
-
--- Which metric codes make up each harmonized series, per layout. tier 1 is used when the report
--- states any of its positive operands, else tier 2 (a group summed from its sub-rows).
--- nested_only: subtracted only when the table nests the row under 否决公开 (Jilin-style tables).
-CREATE OR REPLACE VIEW series_definitions AS
-SELECT * FROM (VALUES
-  ('requests_received', 'pre2019', 1, 'requests.received', 1, false),
-  ('requests_received', 'fmt2019+', 1, 'requests.received', 1, false),
-  ('granted', 'pre2019', 1, 'outcomes.granted', 1, false),
-  ('granted', 'pre2019', 1, 'outcomes.already_public', 1, false),
-  ('granted', 'fmt2019+', 1, 'outcomes.granted', 1, false),
-  ('partially_granted', 'pre2019', 1, 'outcomes.partial', 1, false),
-  ('partially_granted', 'fmt2019+', 1, 'outcomes.partial', 1, false),
-  ('refused', 'pre2019', 1, 'outcomes.denied', 1, false),
-  ('refused', 'pre2019', 1, 'outcomes.not_exist', -1, true),
-  ('refused', 'pre2019', 1, 'outcomes.asked_to_clarify', -1, true),
-  ('refused', 'pre2019', 1, 'outcomes.not_this_agency', -1, true),
-  ('refused', 'pre2019', 2, 'outcomes.denied.state_secret', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.prohibited_by_law', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.security_stability', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.commercial_secret', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.personal_privacy', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.not_government_info', 1, false),
-  ('refused', 'pre2019', 2, 'outcomes.denied.other_reason', 1, false),
-  ('refused', 'fmt2019+', 1, 'outcomes.denied', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.state_secret', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.prohibited_by_law', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.security_stability', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.third_party', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.internal_affairs', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.process_info', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.enforcement_file', 1, false),
-  ('refused', 'fmt2019+', 2, 'outcomes.denied.admin_query', 1, false),
-  ('unable_to_provide', 'pre2019', 1, 'outcomes.not_exist', 1, false),
-  ('unable_to_provide', 'pre2019', 1, 'outcomes.not_this_agency', 1, false),
-  ('unable_to_provide', 'pre2019', 1, 'outcomes.asked_to_clarify', 1, false),
-  ('unable_to_provide', 'fmt2019+', 1, 'outcomes.unable', 1, false),
-  ('unable_to_provide', 'fmt2019+', 2, 'outcomes.unable.not_held', 1, false),
-  ('unable_to_provide', 'fmt2019+', 2, 'outcomes.unable.needs_creation', 1, false),
-  ('unable_to_provide', 'fmt2019+', 2, 'outcomes.unable.unclear', 1, false),
-  ('not_processed_or_other', 'pre2019', 1, 'outcomes.redirected', 1, false),
-  ('not_processed_or_other', 'pre2019', 1, 'outcomes.other_type', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 1, 'outcomes.not_processed', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 1, 'outcomes.other', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.not_processed.petition', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.not_processed.duplicate', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.not_processed.publication', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.not_processed.excessive', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.not_processed.confirmation', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.other.no_correction', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.other.no_fee', 1, false),
-  ('not_processed_or_other', 'fmt2019+', 2, 'outcomes.other.other', 1, false),
-  ('replies_total', 'pre2019', 1, 'outcomes.total', 1, false),
-  ('replies_total', 'fmt2019+', 1, 'outcomes.total', 1, false),
-  ('reconsiderations', 'pre2019', 1, 'reconsideration.total', 1, false),
-  ('reconsiderations', 'fmt2019+', 1, 'reconsideration.total', 1, false),
-  ('reconsiderations_corrected', 'pre2019', 1, 'reconsideration.corrected', 1, false),
-  ('reconsiderations_corrected', 'fmt2019+', 1, 'reconsideration.corrected', 1, false),
-  ('lawsuits', 'pre2019', 1, 'litigation.total', 1, false),
-  ('lawsuits', 'fmt2019+', 1, 'litigation.total', 1, false),
-  ('lawsuits', 'fmt2019+', 2, 'litigation.direct.total', 1, false),
-  ('lawsuits', 'fmt2019+', 2, 'litigation.after_review.total', 1, false),
-  ('lawsuits_corrected', 'pre2019', 1, 'litigation.corrected', 1, false),
-  ('lawsuits_corrected', 'fmt2019+', 1, 'litigation.corrected', 1, false),
-  ('lawsuits_corrected', 'fmt2019+', 2, 'litigation.direct.corrected', 1, false),
-  ('lawsuits_corrected', 'fmt2019+', 2, 'litigation.after_review.corrected', 1, false)
-) AS t(series, layout, tier, metric_code, sign, nested_only);
-
--- What a value of a series means in each era (basis = an era, or a layout when the era's own
--- note does not apply: a 2019 report written in the old layout gets the 'pre2019' note).
-CREATE OR REPLACE VIEW series_caveats AS
-SELECT * FROM (VALUES
-  ('requests_received', 'pre2014', 'Requests received (申请数) as the report states it; provinces used their own tables, some count requests carried in.'),
-  ('requests_received', 'stat2014', 'Requests received (收到申请数) of the 2014 national statistics form or the province''s table; may include requests carried in.'),
-  ('requests_received', 'pre2019', 'Requests received as stated in the pre-2019 layout; may include requests carried in.'),
-  ('requests_received', 'fmt2019+', 'New requests of the year only (本年新收): requests carried over from last year (上年结转) are not included.'),
-  ('granted', 'pre2019', '同意公开 plus 属于已主动公开范围 (already public was a reply of its own before 2019; the 2019 form counts it in 予以公开).'),
-  ('granted', 'fmt2019+', '(一)予以公开.'),
-  ('partially_granted', 'pre2019', '同意部分公开 as stated.'),
-  ('partially_granted', 'fmt2019+', '(二)部分公开.'),
-  ('refused', 'pre2019', '不同意公开/否决公开, minus "does not exist / unclear / not this agency" rows a table nests under it (counted in unable_to_provide); reasons differ from 2019 (commercial secret, privacy, not government information).'),
-  ('refused', 'fmt2019', '(三)不予公开: the eight reasons of the 2019 form, including internal-affairs and process information.'),
-  ('refused', 'fmt2021', '(三)不予公开: the eight reasons of the 2019 form (unchanged in 2021).'),
-  ('refused', 'fmt2019+', '(三)不予公开.'),
-  ('unable_to_provide', 'pre2019', 'Closest pre-2019 equivalent of 无法提供: 信息不存在 + 不属于本机关 + 申请内容不明确 (separate replies then).'),
-  ('unable_to_provide', 'fmt2019+', '(四)无法提供: not held, would need to be created, still unclear after correction.'),
-  ('not_processed_or_other', 'pre2019', 'Loose equivalent: 告知通过其他途径办理 + 其他类型答复 (few tables have them).'),
-  ('not_processed_or_other', 'fmt2019', '(五)不予处理 + (六)其他处理 (one cell in the 2019 form).'),
-  ('not_processed_or_other', 'fmt2021', '(五)不予处理 + (六)其他处理 (a group in 2021: 逾期不补正, 逾期未缴费, 其他).'),
-  ('not_processed_or_other', 'fmt2019+', '(五)不予处理 + (六)其他处理.'),
-  ('replies_total', 'pre2019', 'Replies made (申请答复数) as stated; categories may not add up to it.'),
-  ('replies_total', 'fmt2019+', '(七)总计: requests handled this year, including those carried in from last year.'),
-  ('reconsiderations', 'pre2019', 'Administrative reviews (行政复议数) about OGI, as stated.'),
-  ('reconsiderations', 'fmt2019+', '行政复议 总计: decided (维持, 纠正, 其他) plus pending.'),
-  ('reconsiderations_corrected', 'pre2019', 'Reviews that corrected the agency (被依法纠错数).'),
-  ('reconsiderations_corrected', 'fmt2019+', 'Reviews with the result 纠正.'),
-  ('lawsuits', 'pre2019', 'Lawsuits (行政诉讼数) as stated.'),
-  ('lawsuits', 'fmt2019+', 'Direct suits (未经复议直接起诉) plus suits after review (复议后起诉).'),
-  ('lawsuits_corrected', 'pre2019', 'Lawsuits that corrected the agency (被依法纠错数).'),
-  ('lawsuits_corrected', 'fmt2019+', 'Direct suits plus suits after review with the result 纠正.')
-) AS t(series, basis, caveat);
+-- tables are loaded and after it has built the input views `report_base`, `metric_values` (the
+-- requester 'total', period 'year' values) and `jurisdiction_base`, and the tables
+-- `report_jurisdiction` and `jurisdiction_codes`. See docs/analysis.md.
 
 -- Every report with a jurisdiction and a year, ranked within its jurisdiction-year: the panel
 -- uses rank 1 (annual_report first, then status ok, then the latest published_on, then the
@@ -114,7 +14,7 @@ SELECT r.report_id, rj.jurisdiction_id, rj.adcode_of_year, r.adcode AS adcode_fi
        row_number() OVER (PARTITION BY rj.jurisdiction_id, r.report_year ORDER BY
          r.doc_type IS NOT DISTINCT FROM 'annual_report' DESC, r.status IS NOT DISTINCT FROM 'ok' DESC,
          try_cast(r.published_on AS DATE) DESC NULLS LAST, coalesce(n.n_values, 0) DESC, r.report_id) AS rank
-FROM reports r JOIN report_jurisdiction rj USING (report_id) LEFT JOIN n USING (report_id)
+FROM report_base r JOIN report_jurisdiction rj USING (report_id) LEFT JOIN n USING (report_id)
 WHERE r.report_year IS NOT NULL;
 
 -- The layout a report's values follow: its codes decide (a 2019 report may still use the old
@@ -135,7 +35,7 @@ GROUP BY c.report_id;
 -- Long form: one row per report × harmonized series (chosen = the panel's report).
 CREATE OR REPLACE VIEW series AS
 WITH ops AS (
-  SELECT c.report_id, d.series, d.tier, d.sign, d.metric_code, v.value, v.method
+  SELECT c.report_id, d.series, d.tier, d.sign, d.metric_code, v.value, v.method, v.report_id IS NOT NULL AS present
   FROM report_choice c JOIN report_layout l USING (report_id)
   JOIN series_definitions d ON d.layout = l.layout
   LEFT JOIN metric_values v ON v.report_id = c.report_id AND v.metric_code = d.metric_code
@@ -148,6 +48,8 @@ WITH ops AS (
     CASE WHEN count(o.value) FILTER (WHERE o.sign > 0) > 0 THEN sum(o.sign * o.value) END AS value,
     count(o.value) FILTER (WHERE o.sign > 0) AS parts_stated, count(*) FILTER (WHERE o.sign > 0) AS parts,
     string_agg(o.metric_code, ',' ORDER BY o.metric_code) FILTER (WHERE o.value IS NOT NULL) AS metric_codes,
+    string_agg(o.metric_code, ', ' ORDER BY o.metric_code) FILTER (WHERE o.sign > 0 AND NOT o.present) AS absent_codes,
+    string_agg(o.metric_code, ', ' ORDER BY o.metric_code) FILTER (WHERE o.sign > 0 AND o.present AND o.value IS NULL) AS blank_codes,
     string_agg(DISTINCT o.method, ',' ORDER BY o.method) AS methods
   FROM ops o JOIN best b ON b.report_id = o.report_id AND b.series = o.series AND b.tier = o.tier
   GROUP BY ALL
@@ -159,14 +61,14 @@ SELECT c.jurisdiction_id, coalesce(j.adcode, c.adcode_filed) AS adcode, c.adcode
     coalesce(e.caveat, lc.caveat),
     CASE WHEN c.era IS NOT NULL AND (c.era IN ('fmt2019', 'fmt2021')) <> (l.layout = 'fmt2019+')
          THEN 'The report uses the ' || l.layout || ' layout although its era is ' || c.era || '.' END,
-    CASE WHEN a.value IS NOT NULL AND a.parts_stated < a.parts
-         THEN 'Only ' || a.parts_stated || ' of ' || a.parts || ' parts stated.' END,
+    CASE WHEN a.value IS NOT NULL AND a.blank_codes IS NOT NULL THEN 'Left blank, not counted: ' || a.blank_codes || '.' END,
+    CASE WHEN a.value IS NOT NULL AND a.absent_codes IS NOT NULL THEN 'Not in the report: ' || a.absent_codes || '.' END,
     CASE WHEN a.tier = 2 AND a.value IS NOT NULL THEN 'Group summed from its sub-rows.' END,
     CASE WHEN c.year = 2008 THEN '2008 covers 1 May to 31 December only.' END,
-    CASE WHEN c.doc_type IS DISTINCT FROM 'annual_report' THEN 'From a ' || coalesce(c.doc_type, 'unknown') || ' document.' END
+    CASE WHEN c.doc_type IS DISTINCT FROM 'annual_report' THEN 'Not an annual report: document type ' || coalesce(c.doc_type, 'unknown') || '.' END
   ) AS caveat
 FROM agg a JOIN report_choice c USING (report_id) JOIN report_layout l USING (report_id)
-LEFT JOIN dim_jurisdiction j ON j.jurisdiction_id = c.jurisdiction_id
+LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = c.jurisdiction_id
 LEFT JOIN series_caveats e ON e.series = a.series AND e.basis = c.era
      AND (c.era IN ('fmt2019', 'fmt2021')) = (l.layout = 'fmt2019+')
 LEFT JOIN series_caveats lc ON lc.series = a.series AND lc.basis = l.layout;
@@ -202,7 +104,7 @@ SELECT c.jurisdiction_id, coalesce(j.adcode, c.adcode_filed) AS adcode, c.year,
   max(s.value) FILTER (WHERE s.series = 'lawsuits_corrected') AS lawsuits_corrected,
   max(s.caveat) FILTER (WHERE s.series = 'lawsuits_corrected') AS lawsuits_corrected_caveat
 FROM c LEFT JOIN s USING (report_id) JOIN n USING (jurisdiction_id, year)
-LEFT JOIN dim_jurisdiction j ON j.jurisdiction_id = c.jurisdiction_id
+LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = c.jurisdiction_id
 GROUP BY ALL;
 
 -- Every year from a jurisdiction's first report to its last: whether a report exists, which.
@@ -225,7 +127,7 @@ SELECT g.jurisdiction_id, coalesce(j.adcode, g.adcode_filed) AS adcode, g.year, 
   f.report_id, f.doc_type, f.era, f.status, f.n_values, coalesce(f.n_reports, 0) AS n_reports, f.report_ids,
   g.first_year, g.last_year
 FROM grid g LEFT JOIN found f USING (jurisdiction_id, year)
-LEFT JOIN dim_jurisdiction j ON j.jurisdiction_id = g.jurisdiction_id;
+LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = g.jurisdiction_id;
 
 -- One row per jurisdiction: its span of years and the years missing in it.
 CREATE OR REPLACE VIEW coverage_summary AS
@@ -260,6 +162,7 @@ WITH b AS (
   FROM panel
 )
 SELECT jurisdiction_id, adcode, name, province, admin_level, year, era, layout, report_id,
+  granted, partially_granted, refused, unable_to_provide, not_processed_or_other, replies_total,
   coalesce(replies_total, categories_sum) AS reply_base,
   CASE WHEN replies_total IS NOT NULL THEN 'replies_total' WHEN categories_sum IS NOT NULL THEN 'sum of categories' END AS reply_base_source,
   round(granted / nullif(coalesce(replies_total, categories_sum), 0), 4) AS grant_rate,
@@ -271,7 +174,7 @@ SELECT jurisdiction_id, adcode, name, province, admin_level, year, era, layout, 
   lawsuits, lawsuits_corrected,
   round(lawsuits_corrected / nullif(lawsuits, 0), 4) AS lawsuit_correction_rate,
   concat_ws(' ',
-    CASE WHEN layout = 'fmt2019+' THEN 'From 2019 the base includes requests carried in from last year; granted excludes nothing already public.'
+    CASE WHEN layout = 'fmt2019+' THEN 'From 2019 the base (总计) includes requests carried in from last year.'
          ELSE 'Before 2019 granted includes replies that the information was already public.' END,
     CASE WHEN replies_total IS NULL AND categories_sum IS NOT NULL THEN 'No total stated: base is the sum of the stated categories.' END,
     CASE WHEN reconsiderations IS NOT NULL AND reconsiderations_corrected IS NULL THEN 'Review results not stated.' END

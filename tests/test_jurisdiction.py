@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.jurisdiction import current_code, dim_jurisdiction_rows, identify, jurisdiction_id
 from pipeline import jurisdiction_data as data
+from pipeline import jurisdiction_dim as dim
 
 R = "政府信息公开工作年度报告"
 
@@ -170,6 +171,54 @@ def test_dim_jurisdiction_rows():
     assert jurisdiction_id("龙潭区人民政府", "county", "220203") == "220203"
     again = dim_jurisdiction_rows(list(reversed(reports)))
     assert [r["jurisdiction_id"] for r in again] == sorted(rows)
+
+
+def test_stable_code_follows_recodings_and_stops_at_mergers():
+    assert dim.stable_code("320829", 2013) == "320813"     # 洪泽县 → 洪泽区 (2016), a recoding
+    assert dim.stable_code("510132", 2019) == "510118"     # 新津县 → 新津区 (2020, after gb2260)
+    assert dim.stable_code("320813") == "320813"
+    assert dim.stable_code("371200", 2015) == "371200"     # 莱芜市, absorbed by 济南市 (2019)
+    assert dim.stable_code("230708", 2018) == "230708"     # 美溪区, merged with 伊春区 into 伊美区
+    assert dim.stable_code("140227", 2015) == "140227"     # 大同县, abolished (now 云州区, no name link)
+    assert dim.stable_code("999999") == "999999" and dim.stable_code(None) is None
+
+
+@pytest.mark.parametrize("title, year, jid", [
+    (f"洪泽县人民政府2013年{R}", 2013, "320813"),
+    (f"淮安市洪泽区人民政府2017年{R}", 2017, "320813"),
+    (f"洪泽县发展和改革局2013年{R}", 2013, "320813:发展和改革局"),
+    (f"淮安市洪泽区发展和改革局2020年{R}", 2020, "320813:发展和改革局"),
+    (f"莱芜市人民政府2015年{R}", 2015, "371200"),            # identify gives 370100 (济南), its successor
+    (f"济南市人民政府2015年{R}", 2015, "370100"),
+    (f"济南市莱芜区人民政府2020年{R}", 2020, "370116"),
+    (f"伊春市美溪区人民政府2018年{R}", 2018, "230708"),
+    (f"伊春市伊美区人民政府2020年{R}", 2020, "230717"),
+    (f"平潭县人民政府2010年{R}", 2010, "350128"),
+])
+def test_jurisdiction_id_is_stable_across_code_changes(title, year, jid):
+    report = identify(title, "").report_fields() | {"report_year": year}
+    assert dim.report_jurisdiction_id(report) == jid
+
+
+def test_a_report_filed_under_its_old_code():
+    report = {"jurisdiction_name": "洪泽县人民政府", "admin_level": "county", "adcode": "320829", "report_year": 2013}
+    assert dim.report_jurisdiction_id(report) == "320813"
+    assert dim.code_of_year("320813", 2013) == "320829" and dim.code_of_year("320813", 2020) == "320813"
+    codes = {r["adcode"]: r for r in dim.code_rows("320813")}
+    assert codes["320829"]["name"] == "洪泽县" and codes["320829"]["last_year"] == 2015
+    assert codes["320813"]["in_force"] and codes["320813"]["first_year"] == 2016
+    assert dim.report_jurisdiction_id({"jurisdiction_name": None, "adcode": None}) is None
+
+
+def test_dim_rows_record_history_and_successors():
+    reports = [identify(t, "").report_fields() | {"report_year": y} for t, y in (
+        (f"洪泽县人民政府2013年{R}", 2013), (f"莱芜市人民政府2015年{R}", 2015), (f"洪泽县发展和改革局2013年{R}", 2013))]
+    rows = {r["jurisdiction_id"]: r for r in dim_jurisdiction_rows(reports)}
+    assert set(rows) == {"320813", "320800", "320000", "320813:发展和改革局", "371200", "370000"}
+    assert "320829" in rows["320813"]["former_adcodes"].split(",") and rows["320813"]["valid_until"] is None
+    assert rows["371200"]["name"] == "莱芜市" and rows["371200"]["current_adcode"] == "370100"
+    assert rows["371200"]["valid_until"] == 2019 and rows["371200"]["parent_jurisdiction_id"] == "370000"
+    assert rows["320813:发展和改革局"]["parent_jurisdiction_id"] == "320813"
 
 
 def test_fast_after_first_load():
