@@ -45,3 +45,10 @@ ui: setup
 
 clean:
 	rm -rf $(WAREHOUSE) $(DAGSTER_HOME)
+
+# throughput, memory and query latency on synthetic corpora (docs/benchmarks.md); heavy, not part
+# of `make test`. BENCH_SIZES=10000,100000 adds the 100k run; BENCH_CODE=DIR ingests with another tree.
+.PHONY: bench
+bench: setup
+	$(VENV)/bin/python bench/run.py
+	OGI_BENCH_GUARD=1 $(VENV)/bin/python -m pytest -p no:cacheprovider tests/test_throughput_guard.py
