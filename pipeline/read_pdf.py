@@ -5,9 +5,11 @@ the ruled tables (pdfplumber's `find_tables`, after dropping invisible white-fil
 that word processors draw behind text lines), take the text lines outside the tables, and
 lay out the page in reading order (top to bottom) with each table inserted at its vertical
 position. Wrapped lines of a paragraph are re-joined (a line that runs to the right margin
-continues on the next one); bare page numbers at the top/bottom of a page are dropped.
-A table whose continuation starts the next page (same column count, no header row, nothing
-in between) is merged into one Table, continuing the merged cells that the page break cut.
+continues on the next one); bare page numbers at the top/bottom of a page are dropped, and so
+are the gaps word processors leave between CJK and Latin/digits ('2024 年' → '2024年'). The
+first page's large-font opening lines are the title (meta). A table whose continuation starts
+the next page (nothing in between; the same column edges or some of them, or the same count
+and no header row) is merged into one Table, continuing the merged cells the page break cut.
 Encrypted, scanned (image-only) and corrupt PDFs raise ReadError with a plain message.
 """
 from __future__ import annotations
@@ -26,6 +28,14 @@ _HEADING = re.compile(r"^([一二三四五六七八九十]+、|[（(][一二三�
 _NUMERIC = re.compile(r"^[-+]?\d[\d,，.]*%?$")
 _CJK_END = re.compile(r"[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201f]$")
 _CJK_START = re.compile(r"^[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201f]")
+_CJK_ASCII_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])\s+(?=[0-9A-Za-z])|"
+                            r"(?<=[0-9A-Za-z])\s+(?=[\u2e80-\u9fff\uff00-\uffef\u3000-\u303f])")
+
+
+def tight(s: str) -> str:
+    """Whitespace-normalised text without the gaps word processors put between CJK and Latin
+    letters or digits ('2024 年' → '2024年'); pdfplumber reads such gaps as spaces."""
+    return _CJK_ASCII_GAP.sub("", normalize_ws(s))
 
 
 def _white(color) -> bool:
@@ -61,7 +71,7 @@ def _grid(table) -> list[list[CellKey]]:
         out = []
         for j, (bbox, text) in enumerate(zip(row.cells, row_text)):
             if bbox is not None:
-                key = keys.setdefault(tuple(bbox), CellKey(text or ""))
+                key = keys.setdefault(tuple(bbox), CellKey(tight(text or "")))
             else:
                 x, y = (xs[j] + xs[j + 1]) / 2, (tops[i] + tops[i + 1]) / 2
                 owner = next((c for c in cells if c[0] <= x < c[2] and c[1] <= y < c[3]), None)
@@ -72,8 +82,8 @@ def _grid(table) -> list[list[CellKey]]:
 
 
 def _page_items(page) -> list[tuple]:
-    """('line', text, x0, x1, size, page width) and ('table', grid, False) items of one page
-    in reading order."""
+    """('line', text, x0, x1, size, page width) and ('table', grid, False, column edges) items
+    of one page in reading order."""
     view = page.filter(_visible)
     tables = [t for t in view.find_tables() if len(t.rows) >= 2 and len({c[0] for c in t.cells}) >= 2]
     boxes = [t.bbox for t in tables]
@@ -84,12 +94,13 @@ def _page_items(page) -> list[tuple]:
         x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
-    placed = [(t.bbox[1], ("table", _grid(t), False)) for t in tables]
+    placed = [(t.bbox[1], ("table", _grid(t), False, sorted({round(c[0]) for c in t.cells} | {round(t.bbox[2])})))
+              for t in tables]
     text_view = page.filter(outside) if boxes else page
     for ln in text_view.extract_text_lines(strip=True, return_chars=True):
         if ln["text"].strip():
             size = max((c.get("size") or 0) for c in ln["chars"]) or 10.0
-            placed.append((ln["top"], ("line", normalize_ws(ln["text"]), ln["x0"], ln["x1"], size, page.width)))
+            placed.append((ln["top"], ("line", tight(ln["text"]), ln["x0"], ln["x1"], size, page.width)))
     placed.sort(key=lambda p: p[0])
     items = [p[1] for p in placed]
     for end in (0, -1):                      # bare page numbers in the header/footer
@@ -102,19 +113,86 @@ def _is_header(row: list[CellKey]) -> bool:
     return not any(_NUMERIC.match(normalize_ws(k.text)) for k in row)
 
 
+def _widen(rows: list[list[CellKey]], edges: list[int], wider: list[int]) -> list[list[CellKey]] | None:
+    """`rows` laid on the columns of `wider` when every column edge of `edges` is one of
+    `wider`'s (±2 pt), each cell repeated over the columns it covers; else None."""
+    at = [next((i for i, w in enumerate(wider) if abs(w - x) <= 2), None) for x in edges]
+    if None in at or at[0] != 0 or at[-1] != len(wider) - 1 or any(len(r) != len(edges) - 1 for r in rows):
+        return None
+    return [[k for j, k in enumerate(row) for _ in range(at[j + 1] - at[j])] for row in rows]
+
+
+def _finishes_row(first: list[CellKey], last: list[CellKey]) -> bool:
+    """Whether `first` (a continuation's first row) is the rest of `last`, a row the page break
+    cut: no number and no new item label in it, text only under cells of `last` that hold
+    text, and empty where `last` holds a number (the values stayed on the previous page)."""
+    texts = [normalize_ws(k.text) for k in first]
+    above = [normalize_ws(k.text) for k in last]
+    if not any(texts) or any(t and (_NUMERIC.match(t) or _HEADING.match(t)) for t in texts):
+        return False
+    return (all(above[j] for j, t in enumerate(texts) if t)
+            and any(not t and _NUMERIC.match(above[j]) for j, t in enumerate(texts)))
+
+
 def _merge(items: list[tuple]) -> list[tuple]:
-    """Join a table continued on the next page onto its first part."""
+    """Join a table continued on the next page onto its first part: the column edges of one
+    part are those of the other or some of them (cells spanning several columns: the coarser
+    part is laid onto the finer one's columns), or both have as many columns and the new part's
+    first row is not a header (holds a number). Header rows repeated at the top of the new page
+    are dropped; a first row that finishes the row the page break cut is joined onto it;
+    empty cells of the first row continue the cells above them."""
     out: list[tuple] = []
     for item in items:
         prev = out[-1] if out else None
-        if (item[0] == "table" and prev and prev[0] == "table" and item[2] and
-                len(item[1][0]) == len(prev[1][0]) and not _is_header(item[1][0])):
-            first, last = item[1][0], prev[1][-1]
-            swap = {id(k): last[j] for j, k in enumerate(first) if not normalize_ws(k.text)}
-            prev[1].extend([swap.get(id(k), k) for k in row] for row in item[1])
+        if item[0] != "table" or not (prev and prev[0] == "table" and item[2]):
+            out.append(item)
             continue
-        out.append(item)
+        rows = _widen(item[1], item[3], prev[3])
+        if rows is None and (wider := _widen(prev[1], prev[3], item[3])) is not None:
+            prev[1][:] = wider                               # the first part is the coarser one
+            out[-1] = prev = (prev[0], prev[1], prev[2], item[3])
+            rows = item[1]
+        if rows is None and len(item[1][0]) == len(prev[1][0]) and not _is_header(item[1][0]):
+            rows = item[1]
+        if rows is None:
+            out.append(item)
+            continue
+        n = 0
+        while n < min(len(rows) - 1, len(prev[1])) and [k.text for k in rows[n]] == [k.text for k in prev[1][n]]:
+            n += 1                                           # header rows repeated on the new page
+        first, last = rows[n], prev[1][-1]
+        if _finishes_row(first, last):
+            done: set[int] = set()
+            for j, k in enumerate(first):
+                if normalize_ws(k.text) and id(last[j]) not in done and id(k) not in done:
+                    done.update((id(last[j]), id(k)))
+                    last[j].text = _join(normalize_ws(last[j].text), normalize_ws(k.text))
+            swap = {id(k): last[j] for j, k in enumerate(first)}
+            n += 1
+        else:
+            swap = {id(k): last[j] for j, k in enumerate(first) if not normalize_ws(k.text)}
+        prev[1].extend([swap.get(id(k), k) for k in row] for row in rows[n:])
     return out
+
+
+def _join(a: str, b: str) -> str:
+    """Two pieces of one paragraph: no space where either side is CJK."""
+    return a + ("" if not a or _CJK_END.search(a) or _CJK_START.search(b) else " ") + b
+
+
+def _title(first_page: list[tuple]) -> str | None:
+    """The visible title: the lines opening the first page in a font at least 1.2× the size
+    of the page's body text (the median line), joined; None if there are none."""
+    sizes = sorted(it[4] for it in first_page if it[0] == "line")
+    head = []
+    for it in first_page[:4]:
+        if it[0] != "line" or it[4] < 1.2 * sizes[len(sizes) // 2]:
+            break
+        head.append(it[1])
+    title = ""
+    for line in head:
+        title = _join(title, line)
+    return title if 4 <= len(title) <= 120 and re.search(r"[\u4e00-\u9fff]", title) else None
 
 
 def read_pdf(data: bytes) -> Document:
@@ -131,6 +209,7 @@ def read_pdf(data: bytes) -> Document:
         raise ReadError(f"corrupt or truncated PDF: {type(e).__name__} {e}".strip()) from None
     items: list[tuple] = []
     chars = images = 0
+    title = None
     try:
         with pdf:
             for page in pdf.pages:
@@ -138,7 +217,9 @@ def read_pdf(data: bytes) -> Document:
                 images += len(page.images)
                 page_items = _page_items(page)
                 if page_items and page_items[0][0] == "table" and items and items[-1][0] == "table":
-                    page_items[0] = ("table", page_items[0][1], True)   # may continue the last table
+                    page_items[0] = ("table", page_items[0][1], True, page_items[0][3])   # may continue the last table
+                if page.page_number == 1:
+                    title = _title(page_items)
                 items.extend(page_items)
                 page.close()
     except ReadError:
@@ -149,7 +230,10 @@ def read_pdf(data: bytes) -> Document:
         if images:
             raise ReadError("no text layer: the PDF appears to be scanned images; OCR is not supported")
         raise ReadError("no text")
-    return _emit(_merge(items))
+    doc = _emit(_merge(items))
+    if title:
+        doc.meta["title"] = title
+    return doc
 
 
 def _emit(items: list[tuple]) -> Document:
@@ -167,11 +251,7 @@ def _emit(items: list[tuple]) -> Document:
             if para and (x0 > left + 1.5 * size or _HEADING.match(text)):   # a new paragraph
                 out.line(para)
                 para = ""
-            if para:
-                glue = "" if _CJK_END.search(para) and _CJK_START.search(text) else " "
-                para = para + glue + text
-            else:
-                para = text
+            para = _join(para, text)
             if x1 < right - 2.5 * size:                   # short line: the paragraph ends
                 out.line(para)
                 para = ""

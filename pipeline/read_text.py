@@ -147,22 +147,26 @@ class TextBuilder:
         made: dict[int, TableCell] = {}
         rows: list[list[TableCell]] = []
         pos, pieces = self.pos, []
+        put, known = pieces.append, made.get
         for row in grid:
             out: list[TableCell] = []
+            wrote = False                       # a cell of this row is written: the next needs ' | '
             for key in row:
-                cell = made.get(id(key))
+                cell = known(id(key))
                 if cell is None:
-                    if out and pieces[-1] != "\n":
-                        pieces.append(" | ")
+                    if wrote:
+                        put(" | ")
                         pos += 3
                     txt = normalize_ws(key.text)
                     cell = made[id(key)] = TableCell(txt, pos, pos + len(txt))
-                    pieces.append(txt)
+                    put(txt)
                     pos += len(txt)
+                    wrote = True
                 out.append(cell)
-            pieces.append("\n")
+            put("\n")
             pos += 1
-            out.extend(TableCell("", pos - 1, pos - 1) for _ in range(width - len(out)))
+            if len(out) < width:
+                out.extend(TableCell("", pos - 1, pos - 1) for _ in range(width - len(out)))
             rows.append(out)
         pieces.append("\n")
         self._write("".join(pieces))

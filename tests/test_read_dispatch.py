@@ -8,7 +8,7 @@ import pytest
 
 from tests.doc_helpers import FIXTURES, assert_offsets, fixture
 from pipeline.model import ReadError
-from pipeline.read import DEFAULT_MAX_BYTES, read_document, sniff
+from pipeline.read import DEFAULT_MAX_BYTES, max_file_bytes, read_document, sniff
 
 
 
@@ -41,14 +41,30 @@ def test_empty_file(tmp_path):
 
 def test_size_limit_is_checked_before_reading(tmp_path, monkeypatch):
     assert DEFAULT_MAX_BYTES == 50 * 1024 * 1024
-    with pytest.raises(ReadError, match=r"^file too large: 2048 bytes \(limit 1000 bytes\)$"):
+    with pytest.raises(ReadError, match=r"^file too large: 2048 bytes \(limit 1000 bytes; set OGI_MAX_FILE_MB to change it\)$"):
         read_document(Path("a.txt"), b"x" * 2048, max_bytes=1000)
     big = tmp_path / "big.pdf"
     with big.open("wb") as fh:                       # a sparse 60 MB file
         fh.truncate(60 * 1024 * 1024)
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("content was read"))
-    with pytest.raises(ReadError, match=r"^file too large: 60 MB \(limit 50 MB\)$"):
+    with pytest.raises(ReadError, match=r"^file too large: 60 MB \(limit 50 MB; set OGI_MAX_FILE_MB to change it\)$"):
         read_document(big)
+
+
+def test_size_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OGI_MAX_FILE_MB", "0.01")                 # 10 KB
+    assert max_file_bytes() == 10485
+    with pytest.raises(ReadError, match=r"^file too large: 12 KB \(limit 10 KB; set OGI_MAX_FILE_MB to change it\)$"):
+        read_document(Path("a.txt"), "年".encode() * 4096)
+    assert read_document(Path("a.txt"), "年".encode() * 3000).text == "年" * 3000
+    monkeypatch.setenv("OGI_MAX_FILE_MB", "1.5")
+    with pytest.raises(ReadError, match=r"^file too large: 1.6 MB \(limit 1.5 MB; "):
+        read_document(Path("a.txt"), b"x" * int(1.6 * 1048576))
+    monkeypatch.setenv("OGI_MAX_FILE_MB", "lots")
+    with pytest.raises(ReadError, match=r"^invalid OGI_MAX_FILE_MB='lots': it must be a positive number of megabytes$"):
+        read_document(Path("a.txt"), b"x")
+    monkeypatch.delenv("OGI_MAX_FILE_MB")
+    assert max_file_bytes() == DEFAULT_MAX_BYTES
 
 
 @pytest.mark.parametrize("name", ["junk.html", "junk.txt", "junk.htm"])

@@ -10,6 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
+from pipeline import read_doc as rdoc
 from pipeline import read_docx as rd
 from tests.doc_helpers import FIXTURES, assert_offsets, texts
 from pipeline.model import Document, ReadError
@@ -109,7 +110,7 @@ def test_legacy_doc_with_antiword():
 @pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")), reason="LibreOffice not installed")
 def test_legacy_doc_with_libreoffice(monkeypatch):
     real = shutil.which
-    monkeypatch.setattr(rd.shutil, "which", lambda name: None if name == "antiword" else real(name))
+    monkeypatch.setattr(rdoc.shutil, "which", lambda name: None if name == "antiword" else real(name))
     doc = read_document(FIXTURES / "legacy.doc")
     assert_offsets(doc)
     assert doc.format == "doc"
@@ -118,7 +119,7 @@ def test_legacy_doc_with_libreoffice(monkeypatch):
 
 
 def test_legacy_doc_without_tools(monkeypatch):
-    monkeypatch.setattr(rd.shutil, "which", lambda name: None)
+    monkeypatch.setattr(rdoc.shutil, "which", lambda name: None)
     with pytest.raises(ReadError, match=r"^cannot read legacy \.doc: install antiword or LibreOffice \(make system-deps\)$"):
         read_document(FIXTURES / "legacy.doc")
 
@@ -126,14 +127,14 @@ def test_legacy_doc_without_tools(monkeypatch):
 @pytest.mark.skipif(not shutil.which("antiword"), reason="antiword not installed (make system-deps)")
 def test_wps_named_ole_file_that_antiword_rejects(monkeypatch):
     real = shutil.which
-    monkeypatch.setattr(rd.shutil, "which", lambda name: None if name in ("soffice", "libreoffice") else real(name))
+    monkeypatch.setattr(rdoc.shutil, "which", lambda name: None if name in ("soffice", "libreoffice") else real(name))
     fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000
     with pytest.raises(ReadError, match=r"^cannot read legacy \.wps: antiword could not read it"):
         read_document(Path("x.wps"), fake)
 
 
 def test_pipe_rows_align_spans_and_join_wrapped_cells():
-    grid = rd._pipe_rows(["|信息内容" + " " * 21 + "|本年      |",
+    grid = rdoc._pipe_rows(["|信息内容" + " " * 21 + "|本年      |",
                           "|规章" + " " * 14 + "|1         |2         |",
                           "|（二）部分公开（区|3         |4         |",
                           "|分处理的）        |          |          |"])
@@ -156,3 +157,12 @@ def test_text_box_fallback_is_not_read_twice():
     d.save(buf)
     doc = read_document(Path("box.docx"), buf.getvalue())
     assert doc.text == "正文第一段\n文本框内容\n"
+
+
+def test_word97_text_reads_the_piece_table():
+    text = rdoc.word97_text((FIXTURES / "legacy.doc").read_bytes())
+    assert text.startswith("某某区2023年政府信息公开工作年度报告\r一、总体情况\r信息内容\x07本年新制作数量\x07")
+    assert "规章\x0711\x0712\x0713\x07\x07" in text
+    assert rdoc.word97_text(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000) is None   # not a Word file
+    assert rdoc.word97_text((FIXTURES / "multipage.pdf").read_bytes()) is None
+    assert rdoc._FIELD_CODE.sub(r"\1", "第\x13 PAGE \x143\x15页\x13 TOC \x15") == "第3页"

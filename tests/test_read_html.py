@@ -147,3 +147,19 @@ def test_random_spans_keep_offsets_and_rectangular_grids(rows):
         for row in table.rows:
             for cell in row:
                 assert "\n" not in cell.text and cell.text == cell.text.strip()
+
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-16-le", b"\xff\xfe"), ("gb18030", b""), ("utf-8", b"\xef\xbb\xbf")])
+def test_container_and_labels_are_found_in_any_encoding(encoding, bom):
+    """The page's bytes are probed for selector names and labels in the page's own encoding."""
+    page = ('<html><head><meta charset="{}"></head><body><div class="nav">首页 > 政务公开 > 年度报告导航栏目很长很长的文字</div>'
+            '<table><tr><td>发布机构：</td><td>某县人民政府办公室</td><td>发布日期：</td><td>2021-02-03</td></tr></table>'
+            '<div id="zoom"><p>某县2020年政府信息公开工作年度报告</p><p>一、总体情况。本年度新收政府信息公开申请数量为十二件，均在法定期限内答复，无行政复议和行政诉讼案件。</p></div>'
+            '<div class="footer">版权所有：某县人民政府 主办单位：某县人民政府办公室 联系电话</div></body></html>')
+    data = bom + page.format("gbk" if encoding == "gb18030" else "utf-8").encode(encoding)
+    doc = read_html(data)
+    assert doc.encoding == encoding
+    assert doc.text == ("某县2020年政府信息公开工作年度报告\n"
+                        "一、总体情况。本年度新收政府信息公开申请数量为十二件，均在法定期限内答复，无行政复议和行政诉讼案件。\n")
+    assert doc.meta == {"published_on": "2021-02-03", "publisher": "某县人民政府办公室"}

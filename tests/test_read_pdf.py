@@ -9,7 +9,9 @@ import pytest
 
 from tests.doc_helpers import FIXTURES, assert_offsets, fixture, texts
 from pipeline.model import Document, ReadError
+from pipeline import read_pdf as read_pdf_module
 from pipeline.read_pdf import read_pdf
+from pipeline.read_text import CellKey
 
 
 
@@ -48,11 +50,14 @@ def test_002_table_continued_on_page_4_is_merged(huai_an):
 def test_002_table4_and_layout(huai_an):
     t4 = next(t for t in huai_an.tables if texts(t.rows[0])[0] == "行政复议")
     assert texts(t4.rows[-1]) == "1 1 0 0 2 1 0 0 0 1 2 0 1 0 3".split()
-    assert len(huai_an.tables) == 4
+    assert len(huai_an.tables) == 3        # table 2 runs from page 2 onto page 3: one table
+    t2 = huai_an.tables[0]
+    assert texts(t2.rows[0]) == ["第二十条第（一）项"] * 4 and texts(t2.rows[-1]) == ["行政事业性收费"] + ["7545"] * 3
+    assert huai_an.meta == {"title": "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"}   # its two big lines
     text = huai_an.text
-    assert text.startswith("淮安市洪泽区人民政府\n2024 年政府信息公开工作年度报告\n")
+    assert text.startswith("淮安市洪泽区人民政府\n2024年政府信息公开工作年度报告\n")
     assert "\n一、总体情况\n" in text and "\n六、其他需要报告的事项\n" in text
-    assert "我区在政府网站平台主动发布各类政府信息 2428 条" in text      # wrapped lines re-joined
+    assert "我区在政府网站平台主动发布各类政府信息2428条" in text      # wrapped lines re-joined
     assert "\n- 2 -\n" not in text and "\n2\n" not in text              # page numbers dropped
     assert "二、主动公开政府信息情况\n\n第二十条第（一）项\n信息内容 | 本年制发件数" in text
 
@@ -96,3 +101,44 @@ def test_scanned_pdf_has_no_text_layer():
     page.save(buf, format="PDF")
     with pytest.raises(ReadError, match="^no text layer: the PDF appears to be scanned images; OCR is not supported$"):
         read_pdf(buf.getvalue())
+
+
+def _part(rows: list[list[str]], edges: list[int], cont: bool = False) -> tuple:
+    """A table item as `_page_items` makes it; '=' repeats the cell to the left (a colspan)."""
+    grid = []
+    for row in rows:
+        keys: list[CellKey] = []
+        for text in row:
+            keys.append(keys[-1] if text == "=" else CellKey(text))
+        grid.append(keys)
+    return ("table", grid, cont, edges)
+
+
+def test_a_row_cut_by_the_page_break_is_joined_across_a_finer_continuation():
+    """Page 1 ends inside row 二 (its label wraps: 二、上年结转政府信息|公开申请数量) in a part
+    whose label spans 2 columns; page 2's part has 3 columns."""
+    first = _part([["一、本年新收申请数量", "5", "5"], ["二、上年结转政府信息", "1", "1"]], [0, 100, 150, 200])
+    second = _part([["公开申请数量", "=", "", ""], ["三、办理结果", "（一）予以公开", "4", "4"]], [0, 50, 100, 150, 200], True)
+    [(_, grid, _, edges)] = read_pdf_module._merge([first, second])
+    assert edges == [0, 50, 100, 150, 200]
+    assert [[k.text for k in r] for r in grid] == [
+        ["一、本年新收申请数量"] * 2 + ["5", "5"], ["二、上年结转政府信息公开申请数量"] * 2 + ["1", "1"],
+        ["三、办理结果", "（一）予以公开", "4", "4"]]
+    assert grid[1][0] is grid[1][1]
+
+
+EDGES = [72, 200, 300, 400]
+
+
+def test_a_header_row_or_a_new_item_on_the_next_page_is_not_joined():
+    last = [["规章", "3", "4"]]
+    for head in (["信息内容", "本年制发件数", "现行有效件数"], ["（二）部分公开", "", ""]):
+        [(_, grid, _, _)] = read_pdf_module._merge([_part(last, EDGES), _part([head, ["x", "1", "2"]], EDGES, True)])
+        assert [k.text for k in grid[-3]] == ["规章", "3", "4"] and [k.text for k in grid[-2]][0] == head[0]
+
+
+def test_repeated_header_rows_are_dropped():
+    header = ["项目", "自然人", "总计"]
+    [(_, grid, _, _)] = read_pdf_module._merge([_part([header, ["甲", "1", "1"]], EDGES),
+                                                _part([header, ["乙", "2", "2"]], EDGES, True)])
+    assert [[k.text for k in r] for r in grid] == [header, ["甲", "1", "1"], ["乙", "2", "2"]]
