@@ -189,10 +189,18 @@ def _candidates(title: str | None, text: str, meta: dict):
     yield from names_in("body", text[:5000], limit=5)
 
 
+_GAP = re.compile(r"(?<=[\u4e00-\u9fff\d])[ \t\u3000]+(?=[\u4e00-\u9fff\d])")
+
+
+def _unspace(s: str | None) -> str | None:
+    """Text layers put spaces between characters and digits (安吉县人民政府 2022 年): drop them."""
+    return _GAP.sub("", s) if s else s
+
+
 def identify(title: str | None, text: str, meta: dict | None = None) -> Jurisdiction:
     """The body that filed a report, with its adcode resolved through parents and context."""
-    meta = meta or {}
-    text = text or ""
+    meta = {k: _unspace(v) if isinstance(v, str) else v for k, v in (meta or {}).items()}
+    title, text = _unspace(title), _unspace(text or "")
     context = "\n".join(filter(None, (title, meta.get("title"), meta.get("publisher"), text)))
     for kind, name in _candidates(title, text, meta):
         found = _parse(name, kind, context)

@@ -32,8 +32,8 @@ def title_candidates(text: str, meta: dict) -> list[str]:
     for m in re.finditer(r"(?:信息名称|标\s*题|文件名称)\s*[:：]?\s*([^\n]{4,80}?)(?:\s{2,}|\n|$)", text[:3000]):
         out.append(m.group(1))
     head = [ln.strip() for ln in text[:1500].splitlines() if ln.strip()][:4]
-    if head:
-        out.append(" ".join(head[:2]))
+    if head:   # a title split over two lines is joined; a whole title on the first line stands alone
+        out.append(head[0] if _REPORT.search(head[0]) and len(head[0]) <= 60 else " ".join(head[:2]))
     return out
 
 

@@ -228,3 +228,9 @@ def test_fast_after_first_load():
     for i in range(3000):
         identify(None, texts[i % 3])
     assert time.perf_counter() - start < 1.5
+
+
+def test_spaces_a_text_layer_puts_between_characters_and_digits():
+    title = "安吉县人民政府 2022 年政府信息公开工作年度报告"
+    text = title + "\n本报告根据《国务院办公厅政府信息与政务公开办公室关于印发〈年度报告格式〉的通知》编制"
+    assert identify(title, text, {}).adcode == "330523"
