@@ -29,7 +29,17 @@ _SUFFIX = re.compile(r"(?:人民政府|政府)$")
 
 
 def jurisdiction_key(report: dict) -> tuple[str, str] | None:
-    """(adcode, normalised name), or None when the report names no jurisdiction at all."""
+    """The report's stable jurisdiction id (one across code changes such as 洪泽县 → 洪泽区),
+    else (adcode, normalised name); None when the report names no jurisdiction at all."""
+    stable = None
+    if report.get("admin_level"):   # the id tells a government from its departments by level
+        try:
+            from pipeline.jurisdiction_dim import report_jurisdiction_id
+            stable = report_jurisdiction_id(report)
+        except Exception:  # the division data cannot be read: fall back to the stated code
+            stable = None
+    if stable:
+        return "id", stable
     adcode = str(report.get("adcode") or "").strip()
     name = unicodedata.normalize("NFKC", report.get("jurisdiction_name") or "")
     name = _SUFFIX.sub("", _PUNCT.sub("", name))

@@ -480,3 +480,14 @@ def test_fast_enough():
         check_report(S14, ms, DATONG)
         check_report(F21, big)
     assert (time.perf_counter() - t) / 1000 < 0.002       # well under 2 ms a report
+
+
+def test_carry_follows_a_jurisdiction_across_a_code_change():
+    """洪泽县 (320829) became 洪泽区 (320813): last year's carried-out meets this year's carried-in."""
+    a = {"report_id": "a", "report_year": 2015, "era": "fmt2019", "doc_type": "annual_report", "status": "ok",
+         "jurisdiction_name": "洪泽县人民政府", "admin_level": "county", "adcode": "320829"}
+    b = {"report_id": "b", "report_year": 2016, "era": "fmt2019", "doc_type": "annual_report", "status": "ok",
+         "jurisdiction_name": "淮安市洪泽区人民政府", "admin_level": "county", "adcode": "320813"}
+    ms = [lm("a", "requests.carried_out", 3), lm("b", "requests.carried_in", 5)]
+    rows = check_longitudinal([a, b], ms)
+    assert [(r["check_id"], r["status"], r["report_id"]) for r in rows] == [("CARRY", "failed", "b")]
