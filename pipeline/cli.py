@@ -1,14 +1,20 @@
 """The `ogi` command line.
 
-  ogi ingest [PATH ...] [--warehouse DIR] [--full]
-      run the Dagster job `ogi_ingest` in-process (the asset graph the UI shows), recorded in
-      the persistent instance at $DAGSTER_HOME (default data/dagster_home); print a summary
+  ogi ingest [PATH ...] [--warehouse DIR] [--full] [--no-wait]
+      run the Dagster job `ogi_ingest` over every shard in-process (the asset graph the UI
+      shows), recorded in the persistent instance at $DAGSTER_HOME (default
+      data/dagster_home); print a summary. Another writer on the warehouse is waited for,
+      or with --no-wait the command stops at once with exit status 3
   ogi query "SQL" [--warehouse DIR] [--format table|csv|json]
       read-only SQL over the warehouse's DuckDB database
   ogi review REPORT [--out PATH] [--warehouse DIR]
       an HTML page of one report's text with every extracted value highlighted
   ogi issues [--report ID] [--check ID] [--warehouse DIR]
       the quality issues, by report
+  ogi report [--warehouse DIR] [--out FILE]      offline HTML report (pipeline/cli_report.py)
+  ogi synth --count N --out DIR [...]             synthetic reports with their truth (pipeline/cli_synth.py)
+  ogi fetch [--source NAME] [--sources FILE] [--index URL] [--raw DIR]
+      fetch reports from the web into a raw store (pipeline/cli_fetch.py)
 
 Relative paths are taken from the current directory; the defaults (the bundled samples,
 data/warehouse) from the project. This is the only pipeline module that imports Dagster,
@@ -28,7 +34,10 @@ from pathlib import Path
 from pipeline import warehouse
 
 DAGSTER_HOME = warehouse.PROJECT_ROOT / "data" / "dagster_home"
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# the instance `ogi ingest` creates: no telemetry; one op of the pool `duckdb_writer` (the only
+# pool) at a time across all runs
+DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+BUSY = 3  # exit status when the warehouse is being written and --no-wait was given
 SUMMARY_SQL = {
     "reports by status": "SELECT status, count(*) FROM reports GROUP BY ALL ORDER BY 1",
     "reports by era": "SELECT coalesce(era, '(unknown)'), count(*) FROM reports WHERE status = 'ok' GROUP BY ALL ORDER BY 1",
@@ -41,8 +50,9 @@ def ensure_dagster_home() -> Path:
     """DAGSTER_HOME (default data/dagster_home), created with a dagster.yaml if missing."""
     home = Path(os.environ.get("DAGSTER_HOME") or DAGSTER_HOME).absolute()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    config = home / "dagster.yaml"
+    if not config.exists() or config.read_text() == "telemetry:\n  enabled: false\n":  # ours, from before pools
+        config.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -54,23 +64,25 @@ def root_cause(error) -> str:
     return error.message.strip()
 
 
-def run_ingest(paths: list[Path], root: Path, full: bool = False) -> tuple[bool, dict]:
-    """Execute the `ogi_ingest` job in-process; (success, stats of the extraction step)."""
+def run_ingest(paths: list[Path], root: Path, full: bool = False, wait: bool = True) -> tuple[bool, dict]:
+    """Execute the `ogi_ingest` job over every shard in-process; (success, stats of the extraction step)."""
     import dagster as dg
 
-    from assets.definitions import JOB_NAME, build_defs
+    from assets.definitions import FULL_RANGE, JOB_NAME, build_defs
 
-    job = build_defs(str(root), [str(p) for p in paths], full).resolve_job_def(JOB_NAME)
+    job = build_defs(str(root), [str(p) for p in paths], full, wait=wait).resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags={"ogi/warehouse": str(root)},
+            instance=instance, raise_on_error=False, tags={"ogi/warehouse": root.name, **FULL_RANGE},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
-    wrote_duckdb = bool(result.asset_materializations_for_node("out_warehouse_duckdb"))
-    stats = {}
-    for mat in result.asset_materializations_for_node("core_extraction"):
-        if mat.asset_key.to_user_string() == "core_reports":
-            stats = {k: v.value for k, v in mat.metadata.items() if isinstance(v.value, (int, float))}
+    mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization for e in result.get_asset_materialization_events()}
+    wrote_duckdb = "out_warehouse_duckdb" in mats
+    stats = {k: v.value for k, v in mats["core_reports"].metadata.items()
+             if isinstance(v.value, (int, float))} if "core_reports" in mats else {}
+    if "raw_report_files" in mats:
+        meta = mats["raw_report_files"].metadata
+        stats |= {k: meta[k].value for k in ("files", "distinct_contents", "vanished") if k in meta}
     stats["failed_checks"] = [e.event_specific_data.check_name for e in result.all_events
                               if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
     stats["failed_steps"] = [f"{e.step_key}: {root_cause(e.event_specific_data.error)}"
@@ -93,6 +105,9 @@ def summary(root: Path, stats: dict, seconds: float) -> str:
     lines += [f"  {Path(p).name}: {(e or '')[:100]}" for p, e in failures[:8]]
     if len(failures) > 8:
         lines.append(f"  … {len(failures) - 8} more: ogi query \"SELECT source_path, error FROM reports WHERE status = 'failed'\"")
+    gone = q("SELECT count(*) FROM reports WHERE source_missing")[0][0]
+    if gone:
+        lines.append(f"kept, source files gone: {gone} reports (reports.source_missing, report_sources.missing_since)")
     rejected = q("SELECT count(*) FROM rejects")[0][0]
     if rejected or stats.get("failed_checks"):
         lines.append(f"contract: {rejected} rows moved to rejects; failed checks: {', '.join(stats['failed_checks']) or 'none'}")
@@ -111,11 +126,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     ensure_dagster_home()
     print(f"ingesting {', '.join(map(str, paths))} into {root}", file=sys.stderr)
     try:
-        ok, stats = run_ingest(paths, root, args.full)
+        ok, stats = run_ingest(paths, root, args.full, wait=not args.no_wait)
     except Exception as exc:  # the run itself could not complete (e.g. the warehouse is not writable)
         print(f"ogi ingest: the run could not complete: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     if not ok:
+        busy = [s for s in stats["failed_steps"] if "WarehouseBusy: " in s]
+        if busy:
+            print(f"ogi ingest: {busy[0].split('WarehouseBusy: ', 1)[1]}", file=sys.stderr)
+            return BUSY
         print("ogi ingest: the run did not complete (details above, and in the run in `make ui`)", file=sys.stderr)
         for step in stats["failed_steps"] or [f"blocked by failed checks: {', '.join(stats['failed_checks'])}"]:
             print(f"  {step[:300]}", file=sys.stderr)
@@ -198,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled samples)")
     ingest.add_argument("--warehouse", metavar="DIR", help="warehouse directory (default: data/warehouse)")
     ingest.add_argument("--full", action="store_true", help="extract every file again, even if already ingested")
+    ingest.add_argument("--no-wait", action="store_true",
+                        help="if another ingest or the UI is writing the warehouse, stop (exit status 3) instead of waiting")
     ingest.set_defaults(func=cmd_ingest)
     query = sub.add_parser("query", help="read-only SQL over the warehouse")
     query.add_argument("sql")
@@ -214,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     issues.add_argument("--check", metavar="ID", help="one check, e.g. CHANNELS or T3-FLOW")
     issues.add_argument("--warehouse", metavar="DIR", help="warehouse directory (default: data/warehouse)")
     issues.set_defaults(func=cmd_issues)
+    from pipeline import cli_fetch, cli_report, cli_synth   # commands kept in their own modules
+
+    for command in (cli_report, cli_synth, cli_fetch):
+        command.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 
