@@ -12,7 +12,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline import warehouse
+from pipeline import txn, warehouse
+from pipeline.scan import Roots
 
 DEFAULT_RAW, DEFAULT_WAREHOUSE = warehouse.DEFAULT_RAW, warehouse.DEFAULT_WAREHOUSE
 
@@ -27,18 +28,37 @@ def default_warehouse_dir() -> str:
     return os.environ.get("OGI_WAREHOUSE") or str(DEFAULT_WAREHOUSE)
 
 
+def default_parquet_mirror() -> str:
+    """OGI_PARQUET_MIRROR (e.g. s3://bucket/prefix), or none."""
+    return os.environ.get("OGI_PARQUET_MIRROR", "")
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The warehouse directory (仓库目录) and the raw report paths (原始报告) to ingest."""
 
     warehouse_dir: str = str(DEFAULT_WAREHOUSE)
     raw_paths: list[str] = [str(DEFAULT_RAW)]
     workers: int = 2            # extraction processes when there are many files
-    pool_threshold: int = 50    # more new files than this: use the process pool
+    pool_threshold: int = 50    # past this many files to extract, the process pool takes over
+    timeout_seconds: float = 600.0  # a file that takes longer (in the pool) is stopped and fails
+    max_file_mb: float = 0      # larger files fail without being read (0: OGI_MAX_FILE_MB, else 50)
     full: bool = False          # extract every file again, even contents already ingested
+    wait: bool = True           # another writer holds the warehouse: wait (else fail at once)
+    parquet_mirror: str = ""    # a copy of parquet/ kept in object storage (s3://bucket/prefix), if any
 
     @property
     def root(self) -> Path:
         return Path(self.warehouse_dir)
+
+    def roots(self) -> tuple[Roots, list[str]]:
+        """(the raw paths that exist, labelled; those that do not)."""
+        missing = [p for p in self.raw_paths if not Path(p).exists()]
+        return Roots([p for p in self.raw_paths if p not in missing]), missing
+
+    def lock(self, context, what: str, exclusive: bool = True, shards: list[str] = ()):
+        """The warehouse writer lock (pipeline.txn); waiting is logged as a warning."""
+        return txn.writer_lock(self.root, what, exclusive=exclusive, shards=list(shards), wait=self.wait,
+                               on_wait=context.log.warning)
 
     @property
     def scan_file(self) -> Path:
@@ -53,9 +73,9 @@ class WarehouseResource(dg.ConfigurableResource):
     def read(self, table: str, part: str | None = None) -> pl.DataFrame | None:
         return warehouse.read_table(self.root, table, part)
 
-    def load_duckdb(self) -> dict[str, int]:
+    def load_duckdb(self, context) -> dict[str, int]:
         """The single DuckDB writer: rebuild ogi.duckdb from the Parquet tables."""
-        return warehouse.load_duckdb(self.root)
+        return warehouse.load_duckdb(self.root, wait=self.wait, on_wait=context.log.warning)
 
 
 PREVIEW_ROWS = 5

@@ -26,17 +26,18 @@ import argparse
 import csv
 import json
 import os
+import socket
 import sys
 import time
 import unicodedata
 from pathlib import Path
 
-from pipeline import warehouse
+from pipeline import txn, warehouse
 
 DAGSTER_HOME = warehouse.PROJECT_ROOT / "data" / "dagster_home"
 # the instance `ogi ingest` creates: no telemetry; one op of the pool `duckdb_writer` (the only
 # pool) at a time across all runs
-DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\nrun_monitoring:\n  enabled: true\n"
 BUSY = 3  # exit status when the warehouse is being written and --no-wait was given
 SUMMARY_SQL = {
     "reports by status": "SELECT status, count(*) FROM reports GROUP BY ALL ORDER BY 1",
@@ -64,6 +65,23 @@ def root_cause(error) -> str:
     return error.message.strip()
 
 
+def release_dead_runs(instance) -> list[str]:
+    """Earlier `ogi ingest` runs on this machine whose process died (kill -9, a crash) without
+    ending their run: marked failed, and their concurrency slots freed — else the dead run would
+    hold the `duckdb_writer` pool and every later run would wait for it forever."""
+    import dagster as dg
+
+    released = []
+    live = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=live, tags={"ogi/host": socket.gethostname()})):
+        pid = int(run.tags.get("ogi/pid", "0"))
+        if pid and pid != os.getpid() and not txn.alive(pid):
+            instance.report_run_failed(run, f"the ogi ingest process (pid {pid}) died before the run ended")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            released.append(run.run_id)
+    return released
+
+
 def run_ingest(paths: list[Path], root: Path, full: bool = False, wait: bool = True) -> tuple[bool, dict]:
     """Execute the `ogi_ingest` job over every shard in-process; (success, stats of the extraction step)."""
     import dagster as dg
@@ -72,8 +90,11 @@ def run_ingest(paths: list[Path], root: Path, full: bool = False, wait: bool = T
 
     job = build_defs(str(root), [str(p) for p in paths], full, wait=wait).resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance):
+            print(f"ogi ingest: run {run_id} had died; marked failed and its pool slots freed", file=sys.stderr)
+        tags = {"ogi/warehouse": root.name, "ogi/pid": str(os.getpid()), "ogi/host": socket.gethostname(), **FULL_RANGE}
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags={"ogi/warehouse": root.name, **FULL_RANGE},
+            instance=instance, raise_on_error=False, tags=tags,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
     mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization for e in result.get_asset_materialization_events()}

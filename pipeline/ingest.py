@@ -1,150 +1,113 @@
-"""Ingestion orchestration: find the raw files, hash them, extract what is new, and assemble
-the core tables (reports, metrics, quality_issues, report_sources, rejects).
+"""Ingestion: from the raw files to the core tables (reports, metrics, quality_issues,
+report_sources, rejects), one bucket at a time.
 
-- `scan`: every file under the given paths (recursively, hidden files and folders skipped)
-  with the sha256 of its bytes; an unreadable file still gets a row.
-- `build_core`: one report per distinct content. A content already in the warehouse with the
-  same extractor version is reused from the previous Parquet, not re-extracted (unless its
-  extraction crashed: that is retried); the rest goes through `pipeline.process.process_file` (in a 2-process pool when there are many).
-  Each path points at its latest content; reports no path points at any more are dropped.
-  Every table is held to the contract (`schemas.enforce`); offending rows go to `rejects`
-  and are reported as `SCHEMA-<table>` quality issues. Never raises for a bad file.
+- `scan_step`: the scan (pipeline.scan) staged with what changed (pipeline.stage), handed over
+  in staging/raw_files.parquet.
+- `plan_bucket` / `assemble`: the new state of one bucket (the reports whose report_id starts
+  with its two hex digits) from its staged rows and its previous files. A content already
+  extracted by this extractor version is reused — its rows copied, `ingested_at` included —
+  unless that extraction failed for a reason of ours (RETRY_ERRORS); the rest is extracted.
+  A content no path points at any more is dropped. A path that disappeared keeps its row in
+  report_sources with `missing = true` and `missing_since`; a report all of whose paths are
+  gone keeps its rows (even from an older extractor version: the file cannot be read again)
+  with `source_missing = true`. Paths outside the folders scanned this time keep what they had.
+- `ingest_buckets`: plans, extracts (pipeline.pool), assembles and commits the buckets of a
+  run in order; a bucket whose new state equals its files is not written at all.
+New rows are held to the contract (`schemas.enforce`); offending rows go to `rejects` and are
+reported as `SCHEMA-<table>` quality issues. Nothing here raises for a bad file.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from pipeline import warehouse
+from pipeline import txn, warehouse
+from pipeline.pool import Extractor, Job, failed_report
+from pipeline.scan import Roots, scan
+from pipeline.stage import stage
 from pipeline.version import EXTRACTOR_VERSION
 from schemas import conform, empty, enforce, issues_from_rejects, to_frame
 
-CORE_TABLES = ("reports", "metrics", "quality_issues", "report_sources", "rejects")
-SCAN_SCHEMA = {"source_path": pl.String, "report_id": pl.String, "bytes": pl.Int64, "read_error": pl.String}
-Progress = Callable[[int, int, str], None]
+CORE_TABLES = warehouse.CORE_TABLES
 CONTRACT_ERROR = "report row broke the warehouse contract (see rejects)"
+NOT_CONFIGURED = "the raw folder of this file is not among this run's raw paths"
 # failures of ours, not of the file: such results are extracted again on the next run
-RETRY_ERRORS = ("extractor crashed", "extraction worker failed", "file changed while being ingested", CONTRACT_ERROR)
-
-
-def discover(paths: Iterable[Path | str]) -> list[Path]:
-    """Files under `paths` (files or folders, searched recursively), hidden ones skipped, sorted."""
-    found: set[Path] = set()
-    for given in paths:
-        root = Path(given).absolute()
-        if root.is_file():
-            found.add(root)
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
-            found.update(Path(folder) / f for f in files if not f.startswith("."))
-    return sorted(found)
-
-
-def sha256_file(path: Path) -> tuple[str, int]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def scan(paths: Iterable[Path | str]) -> pl.DataFrame:
-    """One row per file: source_path, report_id (sha256 of its bytes), bytes, read_error."""
-    rows = []
-    for path in discover(paths):
-        try:
-            report_id, size = sha256_file(path)
-            rows.append((str(path), report_id, size, None))
-        except OSError as exc:  # unreadable: an id from the path, so it still gets a report row
-            rows.append((str(path), hashlib.sha256(f"unreadable:{path}".encode()).hexdigest(), None,
-                         f"cannot read file: {exc.strerror or exc}"))
-    return pl.DataFrame(rows, schema=SCAN_SCHEMA, orient="row")
-
-
-def failed_report(path: str, report_id: str, size: int | None, error: str) -> dict:
-    return {"report_id": report_id, "source_path": path, "bytes": size or 0, "status": "failed", "error": error,
-            "format": Path(path).suffix.lower().lstrip(".") or None, "extractor_version": EXTRACTOR_VERSION}
-
-
-def extract_one(path: str, report_id: str) -> tuple[dict, list[dict], list[dict]]:
-    """(report row, metric rows, issue rows) of one file; any failure becomes a failed report."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return failed_report(path, report_id, None, f"cannot read file: {exc.strerror or exc}"), [], []
-    if not data:
-        return failed_report(path, report_id, 0, "empty file (0 bytes)"), [], []
-    if hashlib.sha256(data).hexdigest() != report_id:
-        return failed_report(path, report_id, len(data), "file changed while being ingested; ingest again"), [], []
-    try:
-        from pipeline.process import process_file  # imported here: a broken extractor fails files, not the run
-        result = process_file(Path(path), data)
-        report, metrics, issues = dict(result.report), [dict(m) for m in result.metrics], [dict(i) for i in result.issues]
-    except Exception as exc:  # the extractor promises not to raise; a bug must not stop the run
-        return failed_report(path, report_id, len(data), f"extractor crashed: {type(exc).__name__}: {exc}"), [], []
-    report.update(report_id=report_id, source_path=path, bytes=len(data), extractor_version=EXTRACTOR_VERSION)
-    for row in (*metrics, *issues):
-        row["report_id"] = report_id
-    return report, metrics, issues
-
-
-def extract_many(jobs: list[tuple[str, str]], workers: int = 2, pool_threshold: int = 50,
-                 progress: Progress | None = None) -> list[tuple[dict, list[dict], list[dict]]]:
-    """`extract_one` over (path, report_id) jobs, in a process pool when there are many."""
-    results: list = [None] * len(jobs)
-    if len(jobs) <= pool_threshold or workers <= 1:
-        for i, (path, rid) in enumerate(jobs):
-            results[i] = extract_one(path, rid)
-            if progress:
-                progress(i + 1, len(jobs), path)
-        return results
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(extract_one, path, rid): i for i, (path, rid) in enumerate(jobs)}
-        for done, future in enumerate(as_completed(futures), 1):
-            i = futures[future]
-            path, rid = jobs[i]
-            try:
-                results[i] = future.result()
-            except Exception as exc:  # a worker died (e.g. a native library crashed on this file)
-                results[i] = (failed_report(path, rid, None, f"extraction worker failed: {type(exc).__name__}: {exc}"), [], [])
-            if progress:
-                progress(done, len(jobs), path)
-    return results
-
-
-def previous_tables(root: Path | str) -> dict[str, pl.DataFrame]:
-    """The core tables of an earlier run, in the current contract's shape; {} if unusable."""
-    out = {}
-    try:
-        for table in CORE_TABLES:
-            frame = warehouse.read_table(root, table, part="data")
-            if frame is None:
-                return {}
-            out[table] = conform(table, frame)
-    except Exception:  # unreadable or from an incompatible contract: extract everything again
-        return {}
-    return out
+RETRY_ERRORS = ("extractor crashed", "extraction worker failed", "file changed while being ingested", CONTRACT_ERROR,
+                NOT_CONFIGURED)
 
 
 @dataclass
-class CoreTables:
+class Bucket:
     reports: pl.DataFrame
     metrics: pl.DataFrame
     quality_issues: pl.DataFrame
     report_sources: pl.DataFrame
     rejects: pl.DataFrame
+
+
+def read_bucket_table(root: Path | str, table: str, bucket: str) -> pl.DataFrame:
+    """One table of a bucket in the current contract's shape; empty when absent or unusable."""
+    path = Path(root) / "parquet" / warehouse.bucket_file(table, bucket)
+    try:
+        frame = conform(table, pl.read_parquet(path)) if path.exists() else empty(table)
+    except Exception:  # unreadable or from an incompatible contract: extracted again
+        return empty(table)
+    if table == "report_sources":
+        frame = frame.with_columns(pl.col("missing").fill_null(False))
+    return frame
+
+
+@dataclass
+class Plan:
+    bucket: str
+    reports: pl.DataFrame           # the bucket's previous reports
+    prev_sources: pl.DataFrame      # its previous report_sources
+    sources: pl.DataFrame           # its new report_sources
+    keep: set[str]                  # report_ids whose previous rows stay
+    jobs: list[Job]
+    failed_now: list[dict]          # report rows of files that cannot be read
     stats: dict = field(default_factory=dict)
+
+
+def _retry() -> pl.Expr:
+    return pl.any_horizontal([pl.col("error").fill_null("").str.starts_with(e) for e in RETRY_ERRORS])
+
+
+def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Roots, full: bool = False) -> Plan:
+    prev_reports = read_bucket_table(root, "reports", bucket)
+    prev_sources = read_bucket_table(root, "report_sources", bucket)
+    present = staged.filter(pl.col("state") == "present").sort("source_path")
+    carried = prev_sources.join(staged.select("source_path"), on="source_path", how="anti")
+    new_rows = pl.concat([
+        present.select("report_id", "source_path", pl.lit(False).alias("missing"), "missing_since"),
+        staged.filter(pl.col("state") == "vanished").select("report_id", "source_path", pl.lit(True).alias("missing"), "missing_since"),
+    ])
+    sources = pl.concat([carried, new_rows], how="diagonal_relaxed").select(prev_sources.columns)
+    live, scanned = set(sources["report_id"].to_list()), set(present["report_id"].to_list())
+    prev_ids = set(prev_reports["report_id"].to_list())
+    reusable = set() if full else set(prev_reports.filter(
+        (pl.col("extractor_version") == EXTRACTOR_VERSION) & ~_retry())["report_id"].to_list())
+    keep = live & prev_ids & (reusable | (live - scanned))
+    todo = (live & scanned) - keep
+    orphans = live - keep - todo          # named by an old path only, and no report row: dropped
+    if orphans:
+        sources = sources.filter(~pl.col("report_id").is_in(sorted(orphans)))
+    jobs, failed_now, by_key = [], [], roots.by_key()
+    for row in present.filter(pl.col("report_id").is_in(sorted(todo))).unique("report_id", keep="first").iter_rows(named=True):
+        root_ = by_key.get(row["root_key"])
+        if row["read_error"] or root_ is None:
+            failed_now.append(failed_report(row["source_path"], row["report_id"], row["bytes"], row["read_error"] or NOT_CONFIGURED))
+            continue
+        hide = ((str(root_.folder), root_.label), (str(root_.folder.resolve()), root_.label), (str(Path.home()), "~"))
+        jobs.append(Job(str(root_.locate(row["source_path"])), row["report_id"], row["source_path"], hide))
+    stats = {"reused": len(keep & scanned), "carried_over": len(keep - scanned), "dropped": len(prev_ids - keep - todo),
+             "unreadable": len(failed_now)}
+    return Plan(bucket, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
 
 
 def _only(frame: pl.DataFrame, ids: set[str]) -> pl.DataFrame:
@@ -155,95 +118,114 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("report_id", maintain_order=True, nulls_last=True)
 
 
-def build_core(scanned: pl.DataFrame, previous: dict[str, pl.DataFrame], *, workers: int = 2,
-               pool_threshold: int = 50, progress: Progress | None = None, full: bool = False) -> CoreTables:
-    """Assemble the core tables from a `scan` and the previous run's tables (may be {});
-    `full` extracts every scanned file again."""
-    started, now = time.monotonic(), dt.datetime.now(dt.timezone.utc)
-    prev = previous or {t: empty(t) for t in CORE_TABLES}
-    seen_paths = set(scanned["source_path"].to_list())
-    # each path points at its latest content; paths not scanned now keep what they had
-    sources = pl.concat([
-        prev["report_sources"].filter(~pl.col("source_path").is_in(sorted(seen_paths))).select("report_id", "source_path"),
-        scanned.select("report_id", "source_path"),
-    ]).unique().sort("report_id", "source_path")
-    live = set(sources["report_id"].to_list())
-    contents = scanned.sort("source_path").group_by("report_id", maintain_order=True).first()
-    scanned_ids = set(contents["report_id"].to_list())
-    current = [] if full else prev["reports"].filter(
-        (pl.col("extractor_version") == EXTRACTOR_VERSION)
-        & ~pl.any_horizontal([pl.col("error").fill_null("").str.starts_with(e) for e in RETRY_ERRORS])
-    )["report_id"].to_list()
-    reuse = set(current) & scanned_ids
-    carried = (set(prev["reports"]["report_id"].to_list()) & live) - scanned_ids
-    keep = reuse | carried
-    todo = contents.filter(~pl.col("report_id").is_in(sorted(keep)))
-
-    jobs = [(r["source_path"], r["report_id"]) for r in todo.iter_rows(named=True) if not r["read_error"]]
-    results = extract_many(jobs, workers, pool_threshold, progress)
-    reports = [failed_report(r["source_path"], r["report_id"], r["bytes"], r["read_error"])
-               for r in todo.iter_rows(named=True) if r["read_error"]] + [res[0] for res in results]
-    for row in reports:
+def assemble(root: Path | str, plan: Plan, results: list, now: dt.datetime) -> Bucket | None:
+    """The bucket's new tables; None when they equal its files (nothing to write)."""
+    keep = plan.keep
+    reports_new = [r for r, _, _ in results] + plan.failed_now
+    for row in reports_new:
         row["ingested_at"] = now
-
-    checked, rejects = {}, [_only(prev["rejects"], keep)]
-    new_frames = {
-        "reports": to_frame("reports", reports),
-        "metrics": to_frame("metrics", [m for res in results for m in res[1]]),
-        "quality_issues": to_frame("quality_issues", [i for res in results for i in res[2]]),
-    }
-    old_issues = _only(prev["quality_issues"], keep).filter(~pl.col("check_id").str.starts_with("SCHEMA-"))
-    old = {"reports": _only(prev["reports"], keep), "metrics": _only(prev["metrics"], keep), "quality_issues": old_issues}
-    for table, (frame, untyped) in new_frames.items():
-        result = enforce(table, pl.concat([old[table], frame], how="diagonal_relaxed"), untyped)
-        checked[table], rejects = result.frame, rejects + [result.rejects]
-    src = enforce("report_sources", sources)
-    rejects.append(src.rejects)
-
-    # every live content keeps a reports row: a rejected one is replaced by a failed stand-in
-    first_path = src.frame.group_by("report_id").agg(pl.col("source_path").min())
-    missing = live - set(checked["reports"]["report_id"].to_list())
-    size = dict(zip(scanned["report_id"].to_list(), scanned["bytes"].to_list()))
-    stand_ins = [failed_report(p, rid, size.get(rid), CONTRACT_ERROR)
-                 | {"ingested_at": now} for rid, p in first_path.iter_rows() if rid in missing]
-    reports_frame = pl.concat([checked["reports"], to_frame("reports", stand_ins)[0]], how="diagonal_relaxed")
-    reports_frame = reports_frame.drop("source_path").join(first_path, on="report_id", how="left")
-    reports_frame = reports_frame.select(checked["reports"].columns)
-
-    all_rejects = pl.concat(rejects, how="diagonal_relaxed")
-    issues = pl.concat([checked["quality_issues"], issues_from_rejects(all_rejects)], how="diagonal_relaxed")
-    stats = {"files": scanned.height, "distinct_contents": len(contents), "extracted": len(jobs), "reused": len(reuse),
-             "carried_over": len(carried), "unreadable": todo.height - len(jobs), "rejected_rows": all_rejects.height,
-             "seconds": round(time.monotonic() - started, 2)}
-    return CoreTables(_sorted(reports_frame), _sorted(checked["metrics"]), _sorted(issues),
-                      src.frame, _sorted(all_rejects), stats)
+    src = enforce("report_sources", plan.sources)
+    first = src.frame.sort("missing", "source_path").group_by("report_id", maintain_order=True).agg(
+        pl.col("source_path").first(), pl.col("missing").all().alias("source_missing"))
+    frame, untyped = to_frame("reports", reports_new)
+    checked = enforce("reports", frame, untyped)
+    live = set(first["report_id"].to_list())
+    missing = live - keep - set(checked.frame["report_id"].to_list())
+    stand_ins = [failed_report(p, rid, None, CONTRACT_ERROR) | {"ingested_at": now}
+                 for rid, p, _ in first.iter_rows() if rid in missing]
+    reports = pl.concat([_only(plan.reports, keep), checked.frame, to_frame("reports", stand_ins)[0]], how="diagonal_relaxed")
+    columns = reports.columns
+    reports = _sorted(reports.drop("source_path", "source_missing").join(first, on="report_id", how="left").select(columns))
+    if not reports_new and reports.equals(plan.reports) and src.frame.equals(plan.prev_sources):
+        return None
+    old = {t: _only(read_bucket_table(root, t, plan.bucket), keep) for t in ("metrics", "quality_issues", "rejects")}
+    metrics = enforce("metrics", *to_frame("metrics", [m for _, ms, _ in results for m in ms]))
+    issues = enforce("quality_issues", *to_frame("quality_issues", [i for _, _, iss in results for i in iss]))
+    rejects = pl.concat([checked.rejects, metrics.rejects, issues.rejects, src.rejects], how="diagonal_relaxed")
+    return Bucket(
+        reports=reports,
+        metrics=_sorted(pl.concat([old["metrics"], metrics.frame], how="diagonal_relaxed")),
+        quality_issues=_sorted(pl.concat([old["quality_issues"], issues.frame, issues_from_rejects(rejects)], how="diagonal_relaxed")),
+        report_sources=src.frame,
+        rejects=_sorted(pl.concat([old["rejects"], rejects], how="diagonal_relaxed")),
+    )
 
 
-def jurisdiction_rows(reports: list[dict]) -> tuple[list[dict], str]:
-    """(dim_jurisdiction rows, where they came from): `pipeline.jurisdiction` when it provides
-    them, else the distinct jurisdictions the ok reports name."""
+def scan_step(root: Path | str, roots: Roots, now: dt.datetime | None = None) -> tuple[pl.DataFrame, dict]:
+    """Scan the roots (reusing the last scan's hashes), stage the changes and hand them over in
+    staging/raw_files.parquet; (staged rows, counts). The caller holds the writer lock."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    scan_file = warehouse.staging_dir(root) / "raw_files.parquet"
+    legacy = warehouse.remove_legacy(root)
     try:
-        from pipeline.jurisdiction import dim_jurisdiction_rows
-        return list(dim_jurisdiction_rows(reports)), "pipeline.jurisdiction.dim_jurisdiction_rows"
-    except Exception as exc:  # not written yet, or broken: the warehouse still gets the table
-        note = f"distinct jurisdictions of the ok reports ({type(exc).__name__}: {exc})"
-    rows: dict[str, dict] = {}
-    for r in reports:
-        if r.get("status") == "ok" and (r.get("adcode") or r.get("jurisdiction_name")):
-            jid = f"{r.get('adcode') or ''}:{r.get('jurisdiction_name') or ''}"
-            rows.setdefault(jid, {"jurisdiction_id": jid, "adcode": r.get("adcode"), "name": r.get("jurisdiction_name"),
-                                  "admin_level": r.get("admin_level"), "parent_adcode": r.get("parent_adcode"),
-                                  "province": r.get("province")})
-    return [rows[k] for k in sorted(rows)], note
+        cache = pl.read_parquet(scan_file).filter(pl.col("state") == "present") if scan_file.exists() else None
+    except Exception:  # an unreadable cache only costs hashing every file again
+        cache = None
+    scanned, stats = scan(roots, cache)
+    staged, changes = stage(roots, scanned, warehouse.scan_buckets(root, "report_sources"), now)
+    stats |= changes
+    warehouse.write_parquet(staged, scan_file)
+    txn.crash_point("scan-written")
+    return staged, stats | ({"legacy_files_removed": len(legacy)} if legacy else {})
 
 
-def longitudinal_issues(reports: list[dict], metrics: list[dict]) -> tuple[list[dict], str]:
-    """(issue rows, note) of the checks that link a report to last year's (CARRY, STOCK)."""
-    try:
-        from pipeline.checks_longitudinal import check_longitudinal
-    except ImportError as exc:
-        return [], f"not available ({exc})"
-    try:
-        return list(check_longitudinal(reports, metrics)), "pipeline.checks_longitudinal.check_longitudinal"
-    except Exception as exc:  # a defect there must not stop the run; the note says what happened
-        return [], f"failed: {type(exc).__name__}: {exc}"
+def _stale_buckets(root: Path | str, buckets: list[str]) -> set[str]:
+    """Buckets holding a report this extractor would extract again (older version, retry error)."""
+    files = [f for f in warehouse.bucket_files(root, "reports") if f.stem.removeprefix("bucket-") in buckets]
+    if not files:
+        return set()
+    frames = [pl.scan_parquet(f).select("report_id", "extractor_version", "error") for f in files]
+    stale = pl.concat(frames).filter((pl.col("extractor_version") != EXTRACTOR_VERSION) | _retry()).select(
+        pl.col("report_id").str.slice(0, 2).unique()).collect()
+    return set(stale["report_id"].to_list())
+
+
+def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, roots: Roots, extractor: Extractor,
+                   *, full: bool = False, now: dt.datetime | None = None,
+                   log: Callable[[str], None] | None = None) -> dict:
+    """Plan, extract, assemble and commit `buckets` in order; returns the run's counts."""
+    started, now = time.monotonic(), now or dt.datetime.now(dt.timezone.utc)
+    by_bucket = staged.partition_by("bucket", as_dict=True, include_key=False) if staged.height else {}
+    stats = {"buckets_written": 0, "buckets_unchanged": 0, "extracted": 0, "reused": 0, "carried_over": 0,
+             "dropped": 0, "unreadable": 0, "rejected_rows": 0, "written": []}
+
+    dirty = set(staged.filter(pl.col("is_new"))["bucket"].to_list()) if "is_new" in staged.columns else set(buckets)
+    dirty |= _stale_buckets(root, buckets)
+
+    def plans() -> Iterator[Plan]:
+        for b in buckets:  # a bucket with nothing new and nothing to extract again keeps its files as they are
+            if (b,) in by_bucket and (full or b in dirty):
+                yield plan_bucket(root, b, by_bucket[(b,)], roots, full)
+                continue
+            stats["buckets_unchanged"] += 1
+            if (b,) in by_bucket:
+                stats["reused"] += by_bucket[(b,)].filter(pl.col("state") == "present")["report_id"].n_unique()
+
+    for plan, results in extractor.run(plans()):
+        for key, n in plan.stats.items():
+            stats[key] += n
+        stats["extracted"] += len(plan.jobs)
+        new = assemble(root, plan, results, now)
+        if new is None:
+            stats["buckets_unchanged"] += 1
+            continue
+        stats["rejected_rows"] += new.rejects.height
+        txn.commit(root, f"bucket-{plan.bucket}", {warehouse.bucket_file(t, plan.bucket): getattr(new, t) for t in CORE_TABLES})
+        txn.crash_point("bucket-committed")
+        stats["buckets_written"] += 1
+        stats["written"].append(plan.bucket)
+        if log and stats["buckets_written"] % 16 == 0:
+            log(f"{stats['buckets_written']} buckets written, {extractor.done} files extracted")
+    stats["seconds"] = round(time.monotonic() - started, 2)
+    return stats
+
+
+def ingest_paths(root: Path | str, paths: list, *, full: bool = False, extractor: Extractor | None = None,
+                 now: dt.datetime | None = None) -> dict:
+    """The scan and every bucket, without Dagster (tests and benchmarks): the run's counts."""
+    roots = Roots(paths)
+    with txn.writer_lock(root, "ingest_paths"):
+        staged, stats = scan_step(root, roots, now)
+    with txn.writer_lock(root, "ingest_paths", exclusive=False, shards=list(warehouse.SHARDS)):
+        return stats | ingest_buckets(root, list(warehouse.BUCKETS), staged, roots, extractor or Extractor(),
+                                      full=full, now=now)

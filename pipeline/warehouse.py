@@ -2,22 +2,28 @@
 built from them (the query engine).
 
 Layout under the warehouse directory:
-  parquet/<table>/<part>.parquet   one or more parts per table, each written atomically
+  parquet/<table>/bucket-<bb>.parquet  the core tables (reports, metrics, quality_issues,
+                                   report_sources, rejects), one file per bucket: the rows of
+                                   the reports whose report_id starts with <bb> (00..ff);
+                                   a bucket with no rows has no file
+  parquet/<table>/<part>.parquet   the other tables and parts (dimensions, longitudinal checks)
   ogi.duckdb                       rebuilt from the Parquet by `load_duckdb`, swapped in atomically
-  staging/                         hand-over files between pipeline steps (e.g. the file scan)
-DuckDB is written by one writer at a time (a file lock) and read with read-only connections.
+  staging/                         hand-over files between pipeline steps (the file scan)
+  .writer.lock, .locks/            the writers' locks (pipeline.txn)
+Every Parquet file is replaced whole (a temp file, then a rename; a bucket's files together
+through pipeline.txn.commit). DuckDB is written by one writer at a time and read with
+read-only connections that cannot reach the file system.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from pipeline import txn
 from pipeline.views import create_views
 from schemas import TABLES, empty, enforce, issues_from_rejects
 
@@ -26,10 +32,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RAW = PROJECT_ROOT / "data" / "raw" / "samples"      # the bundled sample reports
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "data" / "warehouse"
 ALL_TABLES = (*TABLES, "rejects")
+CORE_TABLES = ("reports", "metrics", "quality_issues", "report_sources", "rejects")
+SHARDS = tuple(f"{i:x}" for i in range(16))                  # Dagster partitions: first hex digit
+BUCKETS = tuple(f"{i:02x}" for i in range(256))              # files: first two hex digits
+READ_ONLY = {"enable_external_access": False, "lock_configuration": True}
+
+
+def buckets_of(shard: str) -> list[str]:
+    return [b for b in BUCKETS if b.startswith(shard)]
 
 
 def parquet_dir(root: Path | str, table: str) -> Path:
     return Path(root) / "parquet" / table
+
+
+def bucket_file(table: str, bucket: str) -> str:
+    """A bucket's file, relative to parquet/ (the form `txn.commit` takes)."""
+    return f"{table}/bucket-{bucket}.parquet"
 
 
 def staging_dir(root: Path | str) -> Path:
@@ -55,7 +74,15 @@ def write_parquet(frame: pl.DataFrame, path: Path) -> Path:
 
 
 def write_table(root: Path | str, table: str, frame: pl.DataFrame, part: str = "data") -> Path:
-    return write_parquet(frame, parquet_dir(root, table) / f"{part}.parquet")
+    """Write one part of a table, unless the file already holds exactly these rows (so a rerun
+    leaves files, and their mtimes, alone)."""
+    path = parquet_dir(root, table) / f"{part}.parquet"
+    try:
+        if path.exists() and pl.read_parquet(path).equals(frame):
+            return path
+    except Exception:  # unreadable: replaced below
+        pass
+    return write_parquet(frame, path)
 
 
 def write_checked(root: Path | str, table: str, frame: pl.DataFrame, untyped: list = (), part: str = "data") -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -75,6 +102,10 @@ def table_files(root: Path | str, table: str) -> list[Path]:
     return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(".")) if folder.is_dir() else []
 
 
+def bucket_files(root: Path | str, table: str) -> list[Path]:
+    return [p for p in table_files(root, table) if p.stem.startswith("bucket-")]
+
+
 def read_table(root: Path | str, table: str, part: str | None = None) -> pl.DataFrame | None:
     """A table (or one part of it) from Parquet; None when it was never written."""
     files = [p for p in table_files(root, table) if part is None or p.stem == part]
@@ -83,39 +114,49 @@ def read_table(root: Path | str, table: str, part: str | None = None) -> pl.Data
     return pl.concat([pl.read_parquet(p) for p in files], how="diagonal_relaxed")
 
 
-@contextmanager
-def writer_lock(root: Path | str):
-    """Serialise DuckDB writers of one warehouse (released even if the process dies)."""
-    Path(root).mkdir(parents=True, exist_ok=True)
-    with open(Path(root) / ".writer.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def scan_buckets(root: Path | str, table: str) -> pl.LazyFrame | None:
+    """All the buckets of a core table, lazily (None when there are none)."""
+    files = bucket_files(root, table)
+    return pl.concat([pl.scan_parquet(f) for f in files], how="diagonal_relaxed") if files else None
 
 
-def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES) -> dict[str, int]:
+def remove_legacy(root: Path | str) -> list[str]:
+    """Drop core tables stored in the layout before buckets (`data.parquet`); they are re-extracted."""
+    gone = []
+    for table in CORE_TABLES:
+        for part in ("data", "schema_data"):
+            path = parquet_dir(root, table) / f"{part}.parquet"
+            if path.exists():
+                path.unlink()
+                gone.append(f"{table}/{path.name}")
+    return gone
+
+
+def _clean_stale_databases(root: Path) -> None:
+    for tmp in root.glob(f".{DB_NAME}.*.tmp*"):
+        tmp.unlink(missing_ok=True)
+
+
+def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES, wait: bool = True, on_wait=None) -> dict[str, int]:
     """Rebuild `ogi.duckdb` from the Parquet tables; returns the row count of each table."""
     root = Path(root)
     target = db_path(root)
     counts: dict[str, int] = {}
-    with writer_lock(root):
+    with txn.writer_lock(root, "loading DuckDB", wait=wait, on_wait=on_wait):
+        _clean_stale_databases(root)
         tmp = target.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
         try:
             with duckdb.connect(str(tmp)) as con:
-                for table in tables:
+                for table in tables:  # the contract's columns always, plus any extra ones the files have
                     files = [str(p) for p in table_files(root, table)]
-                    if files:
-                        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?, union_by_name = true)", [files])
-                    else:
-                        con.register("empty_frame", empty(table).to_arrow())
-                        con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty_frame")
-                        con.unregister("empty_frame")
+                    con.register("contract_frame", empty(table).to_arrow())
+                    union = "SELECT * FROM read_parquet(?, union_by_name = true) UNION ALL BY NAME " if files else ""
+                    con.execute(f"CREATE TABLE {table} AS {union}SELECT * FROM contract_frame", [files] if files else [])
+                    con.unregister("contract_frame")
                     counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
                 create_views(con)
                 con.execute("CHECKPOINT")
+            txn.crash_point("duckdb-built")
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
@@ -124,10 +165,11 @@ def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES) -> dict[
 
 
 def connect_read_only(root: Path | str) -> duckdb.DuckDBPyConnection:
+    """A connection that can neither change the database nor touch any other file."""
     path = db_path(root)
     if not path.exists():
         raise FileNotFoundError(f"no warehouse at {path} (run `ogi ingest` first)")
-    return duckdb.connect(str(path), read_only=True)
+    return duckdb.connect(str(path), read_only=True, config=READ_ONLY)
 
 
 def query(root: Path | str, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:

@@ -58,6 +58,7 @@ class Reports(pa.DataFrameModel):
     index_no: str = pa.Field(nullable=True)
     extractor_version: str
     ingested_at: DateTime = pa.Field(dtype_kwargs=UTC_US)
+    source_missing: bool = pa.Field(nullable=True)  # every path it was found under has disappeared
 
     @pa.dataframe_check
     def failed_reports_say_why(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -120,7 +121,9 @@ class ReportSources(pa.DataFrameModel):
     """`report_sources`: every path a report's bytes were found under (来源路径)."""
 
     report_id: str = pa.Field(str_matches=SHA256)
-    source_path: str
+    source_path: str  # "<folder given>/<path inside it>": never an absolute path
+    missing: bool = pa.Field(nullable=True)  # the file is gone from a folder that was scanned again
+    missing_since: DateTime = pa.Field(nullable=True, dtype_kwargs=UTC_US)
 
     class Config:
         unique = ["report_id", "source_path"]
@@ -147,6 +150,7 @@ class DimJurisdiction(pa.DataFrameModel):
     name: str = pa.Field(nullable=True)
     admin_level: str = pa.Field(nullable=True, isin=ADMIN_LEVELS)
     parent_adcode: str = pa.Field(nullable=True, str_matches=ADCODE)
+    parent_jurisdiction_id: str = pa.Field(nullable=True)  # the government a department hangs under
     province: str = pa.Field(nullable=True)
 
 

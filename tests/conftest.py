@@ -1,9 +1,13 @@
 """Shared fixtures of the platform tests: the bundled samples, a throwaway DAGSTER_HOME, and a
 fake extractor (a stand-in `pipeline.process` module) for tests that must not depend on what
-the real extractor finds — it counts its calls and can be told to crash or emit a bad row."""
+the real extractor finds — it counts its calls and can be told to crash or emit a bad row.
+
+Tests marked `slow` (minutes: whole `ogi ingest` runs killed and rerun, many files) are
+skipped unless `--run-slow` is given or OGI_SLOW_TESTS=1 is set; .ci/run runs them apart."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import types
 from pathlib import Path
@@ -14,6 +18,23 @@ from pipeline.model import FileResult
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLES = PROJECT / "data" / "raw" / "samples"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--run-slow", action="store_true", help="also run the tests marked slow")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes; run with --run-slow or OGI_SLOW_TESTS=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--run-slow") or os.environ.get("OGI_SLOW_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: run with --run-slow or OGI_SLOW_TESTS=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The Dagster layer: the definitions load (as `dagster dev` would), importing them writes
-nothing, and the whole asset graph materializes into a tmp_path warehouse that DuckDB can
-query — with metadata on every asset, passing contract checks, and a failed (warning) check
-plus SCHEMA quality issues when a row breaks the contract."""
+nothing, and the whole asset graph materializes over every shard into a tmp_path warehouse
+that DuckDB can query — with metadata on every asset, passing contract checks, and a failed
+(warning) check plus SCHEMA quality issues when a row breaks the contract."""
 import os
 import subprocess
 import sys
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.definitions import JOB_NAME, build_defs, defs
+from assets.definitions import FULL_RANGE, JOB_NAME, build_defs, defs
 from pipeline import warehouse
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -19,7 +19,7 @@ TABLES = ("reports", "metrics", "quality_issues", "dim_metric", "dim_jurisdictio
 def run(root: Path, paths: list) -> dg.ExecuteInProcessResult:
     job = build_defs(str(root), [str(p) for p in paths]).resolve_job_def(JOB_NAME)
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return job.execute_in_process(instance=instance, raise_on_error=False, tags=FULL_RANGE)
 
 
 def checks(result) -> dict[str, bool]:
@@ -50,19 +50,24 @@ def test_asset_graph_names_and_layers():
     assert all(k.split("_")[0] in {"raw", "core", "out"} and k.isascii() for k in keys)
     out = graph.get(dg.AssetKey("out_warehouse_duckdb"))
     assert out.pools == {"duckdb_writer"}
+    shards = graph.get(dg.AssetKey("core_metrics")).partitions_def
+    assert shards.get_partition_keys() == list("0123456789abcdef")  # 16 static shards, not one per file
+    assert graph.get(dg.AssetKey("core_metrics")).backfill_policy == dg.BackfillPolicy.single_run()
 
 
 def test_materialize_the_graph_on_the_samples(tmp_path, samples):
     result = run(tmp_path, [samples[0].parent])
     assert result.success
-    for node in ("raw_report_files", "core_extraction", "core_dim_metric", "core_dim_jurisdiction", "out_warehouse_duckdb"):
-        for mat in result.asset_materializations_for_node(node):
-            assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(mat.metadata), node
+    mats = result.get_asset_materialization_events()
+    assert {m.asset_key.to_user_string() for m in mats} >= {"raw_report_files", "core_reports", "core_metrics",
+                                                            "core_dim_metric", "out_warehouse_duckdb"}
+    for mat in (e.event_specific_data.materialization for e in mats):
+        assert {"dagster/row_count", "dagster/column_schema", "preview"} <= set(mat.metadata), mat.asset_key
     assert all(passed for name, passed in checks(result).items() if name.endswith("_contract"))
     counts = dict(warehouse.query(tmp_path, "SELECT table_name, estimated_size FROM duckdb_tables()")[1])
     assert set(TABLES) <= set(counts)
     _, rows = warehouse.query(tmp_path, "SELECT source_path, status FROM reports")
-    assert {Path(p).name for p, _ in rows} == {p.name for p in samples}
+    assert {p for p, _ in rows} == {f"samples/{p.name}" for p in samples}
     assert all(status in ("ok", "failed") for _, status in rows)
     assert warehouse.query(tmp_path, "SELECT count(*) FROM dim_metric")[1][0][0] > 100
 
@@ -86,5 +91,6 @@ def test_rerun_reports_zero_extracted_in_metadata(tmp_path, fake_extractor, samp
     run(tmp_path, samples)
     calls = len(fake_extractor)
     result = run(tmp_path, samples)
-    reports = [m for m in result.asset_materializations_for_node("core_extraction") if m.asset_key.to_user_string() == "core_reports"]
+    reports = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+               if e.asset_key.to_user_string() == "core_reports"]
     assert reports[0].metadata["extracted"].value == 0 and len(fake_extractor) == calls

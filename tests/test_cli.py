@@ -47,8 +47,8 @@ def test_ingest_builds_every_table_with_a_row_per_sample(ingested, samples):
     assert set(TABLES) <= tables
     for table in TABLES:
         assert warehouse.table_files(root, table), table
-    names = {Path(p).name for (p,) in warehouse.query(root, "SELECT source_path FROM reports")[1]}
-    assert names == {p.name for p in samples}
+    names = {p for (p,) in warehouse.query(root, "SELECT source_path FROM reports")[1]}
+    assert names == {f"samples/{p.name}" for p in samples}  # named by the folder given, not by absolute paths
 
 
 def test_the_run_is_recorded_in_the_dagster_instance(ingested, home):
@@ -57,6 +57,8 @@ def test_the_run_is_recorded_in_the_dagster_instance(ingested, home):
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
     assert runs and runs[0].job_name == "ogi_ingest"
+    assert runs[0].tags["dagster/asset_partition_range_end"] == "f"  # every shard, in one run
+    assert "default_limit: 1" in (home / "dagster.yaml").read_text()  # the duckdb_writer pool
 
 
 def test_second_ingest_extracts_nothing_and_changes_nothing(ingested, home):
@@ -82,7 +84,7 @@ def test_bad_files_fail_alone(tmp_path, samples):
     assert proc.returncode == 0, proc.stderr
     rows = dict(warehouse.query(tmp_path / "wh", "SELECT source_path, status FROM reports")[1])
     assert {Path(p).name for p in rows} == {samples[0].name, "empty.txt", "garbage.pdf"}
-    assert rows[str(raw / "empty.txt")] == "failed" and rows[str(raw / "garbage.pdf")] == "failed"
+    assert rows["raw/empty.txt"] == "failed" and rows["raw/garbage.pdf"] == "failed"
     errors = warehouse.query(tmp_path / "wh", "SELECT error FROM reports WHERE status = 'failed'")[1]
     assert all(e for (e,) in errors)
 
@@ -103,7 +105,7 @@ def test_query_is_read_only_and_errors_are_reported(ingested, tmp_path):
     proc = ogi("query", "DROP TABLE reports", "--warehouse", str(root), cwd=tmp_path)
     assert proc.returncode == 1 and "read-only" in proc.stderr.lower()
     assert ogi("query", "SELECT 1", "--warehouse", str(tmp_path / "none"), cwd=tmp_path).returncode == 1
-    assert pl.read_parquet(warehouse.table_files(root, "reports")[0]).height == 5
+    assert sum(pl.read_parquet(f).height for f in warehouse.table_files(root, "reports")) == 5
 
 
 def test_a_missing_path_is_an_error(tmp_path):
@@ -113,15 +115,17 @@ def test_a_missing_path_is_an_error(tmp_path):
 
 
 def test_issues_and_review_commands(tmp_path):
-    """`ogi issues` prints a sample's known source inconsistency; `ogi review` writes its page."""
+    """`ogi issues` prints a sample's known source inconsistency; `ogi review` writes its page
+    (run where the folder given to `ogi ingest` is, so the stored `seeds/…` path resolves)."""
     wh = tmp_path / "wh"
     run = [sys.executable, "-m", "pipeline.cli"]
-    samples = Path(__file__).parent / "fixtures" / "corpus" / "seeds"
-    subprocess.run(run + ["ingest", str(samples), "--warehouse", str(wh)], check=True, capture_output=True, timeout=300)
+    corpus = Path(__file__).parent / "fixtures" / "corpus"
+    subprocess.run(run + ["ingest", str(corpus / "seeds"), "--warehouse", str(wh)], check=True, capture_output=True, timeout=300)
     out = subprocess.run(run + ["issues", "--check", "CHANNELS", "--warehouse", str(wh)],
                          check=True, capture_output=True, text=True, timeout=120).stdout
     assert "003_7f4b8ba8faad5c4e.txt" in out and "62" in out and "52" in out
     page = subprocess.run(run + ["review", "003_7f4b8ba8faad5c4e.txt", "--warehouse", str(wh), "--out", str(tmp_path / "r.html")],
-                          check=True, capture_output=True, text=True, timeout=120)
+                          check=True, capture_output=True, text=True, timeout=120, cwd=corpus,
+                          env=os.environ | {"PYTHONPATH": str(PROJECT)})
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "review written" in page.stdout and 'data-code="requests.received"' in html

@@ -5,6 +5,7 @@ import datetime as dt
 import subprocess
 import sys
 
+import polars as pl
 import pytest
 
 from schemas import MODELS, TABLES, empty, enforce, failure_cases, issues_from_rejects, polars_schema, to_frame
@@ -102,7 +103,16 @@ def test_quality_issue_values_are_checked_and_lists_joined():
     assert first["metric_codes"] == "requests.received,outcomes.total" and first["actual"] == "62"
 
 
+def test_a_missing_source_is_marked_with_the_time_it_went_missing():
+    rows = [{"report_id": RID, "source_path": "raw/a.txt", "missing": False},
+            {"report_id": RID, "source_path": "raw/b.txt", "missing": True, "missing_since": NOW}]
+    result = checked("report_sources", rows)
+    assert result.frame.height == 2 and result.frame["missing_since"].dtype == pl.Datetime("us", "UTC")
+    bad = checked("report_sources", [{"report_id": RID, "source_path": "raw/c.txt", "missing": "gone"}])
+    assert bad.frame.is_empty() and bad.rejects.height == 1
+
+
 def test_schemas_and_pipeline_library_do_not_import_dagster():
-    code = ("import sys, schemas, pipeline.ingest, pipeline.warehouse; "
+    code = ("import sys, schemas, pipeline.ingest, pipeline.warehouse, pipeline.watch, pipeline.mirror; "
             "sys.exit(1 if any(m == 'dagster' or m.startswith('dagster.') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
