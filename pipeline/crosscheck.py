@@ -27,10 +27,12 @@ def percent_mentions(text: str, values: list[dict], numbers: list | None = None)
     sentence_first: dict[int, object] = {}
     last_count = None
     sent_start = 0
+    scanned = 0
     for num in numbers:
         cut = None
-        for m in _SENT_END.finditer(text, sent_start, num.start):
+        for m in _SENT_END.finditer(text, max(sent_start, scanned), num.start):   # each char once
             cut = m.end()
+        scanned = max(scanned, num.start)
         if cut is not None:
             sent_start, last_count = cut, None
         if num.parsed is None or num.parsed.value is None:
