@@ -65,9 +65,37 @@ def rejects_check(asset: str, table: str, part: str) -> dg.AssetChecksDefinition
     return _check
 
 
+FINDINGS_SQL = {
+    "by_check": "SELECT check_id, status, attribution, count(*) AS n FROM quality_issues GROUP BY ALL ORDER BY n DESC",
+    "worst_reports": """SELECT r.source_path, count(*) AS failed, string_agg(DISTINCT q.check_id, ', ') AS checks
+        FROM quality_issues q JOIN reports r USING (report_id) WHERE q.status = 'failed' AND q.attribution = 'source'
+        GROUP BY ALL ORDER BY failed DESC, 1 LIMIT 10""",
+}
+
+
+@dg.asset_check(asset="out_warehouse_duckdb", name="reports_own_identities", blocking=False,
+                description="报告自身的勾稽关系: the reports' own accounting identities (catalogue §4). A failure "
+                            "here is a finding about the governments' reports (attribution `source`), a warning, "
+                            "never a reason to stop: the stated values are kept as stated.")
+def reports_own_identities(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    from pipeline import warehouse as storage
+
+    _, by_check = storage.query(warehouse.root, FINDINGS_SQL["by_check"])
+    _, worst = storage.query(warehouse.root, FINDINGS_SQL["worst_reports"])
+    failed_source = sum(n for _, status, attribution, n in by_check if status == "failed" and attribution == "source")
+    table = "| check | status | attribution | issues |\n|---|---|---|---|\n" + "".join(
+        f"| {c} | {st} | {a} | {n} |\n" for c, st, a, n in by_check)
+    worst_md = "| report | failed | checks |\n|---|---|---|\n" + "".join(f"| {p} | {n} | {c} |\n" for p, n, c in worst)
+    return dg.AssetCheckResult(passed=failed_source == 0, severity=dg.AssetCheckSeverity.WARN, metadata={
+        "failed_source_findings": failed_source,
+        "by_check": dg.MetadataValue.md(table),
+        "worst_reports": dg.MetadataValue.md(worst_md),
+    })
+
+
 ASSET_CHECKS = [contract_check(asset, table, part) for asset, table, part, _ in CHECKED] + [
     rejects_check(asset, table, rejects_part) for asset, table, _, rejects_part in CHECKED
-]
+] + [reports_own_identities]
 
 
 ASSETS = [raw_report_files, core_extraction, core_dim_metric, core_dim_jurisdiction, core_longitudinal_issues,

@@ -94,3 +94,18 @@ def test_rerun_reports_zero_extracted_in_metadata(tmp_path, fake_extractor, samp
     reports = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
                if e.asset_key.to_user_string() == "core_reports"]
     assert reports[0].metadata["extracted"].value == 0 and len(fake_extractor) == calls
+
+
+def test_reports_own_identities_are_a_warning_check_with_counts_and_worst_reports(tmp_path):
+    """The seeds' 2017 city report breaks CHANNELS and REPLIES: the check warns and names it."""
+    wh = tmp_path / "wh"
+    seeds = Path(__file__).parent / "fixtures" / "corpus" / "seeds"
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(seeds), "--warehouse", str(wh)],
+                   check=True, capture_output=True, timeout=600)
+    from assets.definitions import reports_own_identities
+    from assets.resources import WarehouseResource
+
+    result = reports_own_identities(WarehouseResource(warehouse_dir=str(wh)))
+    assert result.passed is False and result.severity.value == "WARN"
+    assert "003_7f4b8ba8faad5c4e.txt" in result.metadata["worst_reports"].value
+    assert "CHANNELS" in result.metadata["by_check"].value
