@@ -188,3 +188,12 @@ def scan(roots: Roots, cache: pl.DataFrame | None = None) -> tuple[pl.DataFrame,
         rows.append((found.source_path, key, rid, size, st.st_mtime_ns, st.st_ino, None))
     frame = pl.DataFrame(rows, schema=SCAN_SCHEMA, orient="row").unique("source_path", keep="first", maintain_order=True)
     return frame, {"files": frame.height, "hashed": hashed, "hash_reused": frame.height - hashed}
+
+
+def locate(source_path: str, raw_paths: Iterable[Path | str]) -> list[Path]:
+    """Where a stored `source_path` may be on this machine, most likely first: under the raw
+    folders given (named the way `Roots` names them), then from the current directory. For
+    tools that read a report's file again (`ogi review`); only existing files are returned."""
+    found = [root.locate(source_path) for root in Roots([p for p in raw_paths if Path(p).exists()])
+             if source_path.startswith(root.label + "/")]
+    return [p for p in dict.fromkeys([*found, Path(source_path)]) if p.is_file()]

@@ -192,3 +192,15 @@ def test_a_legacy_single_file_table_is_removed(tmp_path, fake_extractor, samples
     stats = run(tmp_path, samples[:1])
     assert stats["legacy_files_removed"] == 1 and not (tmp_path / "parquet" / "reports" / "data.parquet").exists()
     assert os.listdir(tmp_path / "parquet" / "reports") == [f"bucket-{tables(tmp_path)['reports']['report_id'][0][:2]}.parquet"]
+
+
+def test_a_stored_source_path_is_found_again_from_the_raw_folders(tmp_path, fake_extractor):
+    from pipeline.scan import locate
+
+    (tmp_path / "data" / "raw" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "raw" / "sub" / "r.txt").write_text("one")
+    run(tmp_path / "wh", [tmp_path / "data" / "raw"])
+    [stored] = tables(tmp_path / "wh")["report_sources"]["source_path"].to_list()
+    assert stored == "raw/sub/r.txt"
+    assert locate(stored, [tmp_path / "data" / "raw", tmp_path / "nowhere"]) == [tmp_path / "data" / "raw" / "sub" / "r.txt"]
+    assert locate(stored, [tmp_path / "elsewhere"]) == []
