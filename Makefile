@@ -9,11 +9,11 @@ WAREHOUSE ?= data/warehouse
 SAMPLES ?= data/raw/samples
 APT_PACKAGES := antiword chromium fonts-noto-cjk
 
-.PHONY: run test ui setup env uv system-deps clean
+.PHONY: run test test-slow ui setup env uv system-deps clean
 
 # the Python env, exactly as locked (uv is installed with pip when missing)
 env: uv
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -38,9 +38,12 @@ run: setup
 test: setup
 	@$(VENV)/bin/python -m pytest
 
+# the slow tests (minutes each: `ogi ingest` killed and rerun, the multiprocess executor)
+test-slow: setup
+	@$(VENV)/bin/python -m pytest -p no:cacheprovider --run-slow -m slow
+
 ui: setup
-	@mkdir -p $(DAGSTER_HOME)
-	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/python -c "from pipeline.cli import ensure_dagster_home; ensure_dagster_home()"
 	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 clean:
