@@ -197,6 +197,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from pipeline.review import write_review
 
     root = Path(args.warehouse or warehouse.DEFAULT_WAREHOUSE).absolute()
+    if args.raw:
+        os.environ["OGI_RAW_PATHS"] = os.pathsep.join([*args.raw, os.environ.get("OGI_RAW_PATHS", "")])
     try:
         out = write_review(root, args.report, Path(args.out or "review"))
     except ValueError as exc:
@@ -250,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     review.add_argument("report", help="report_id (or a prefix of it) or the file's name")
     review.add_argument("--out", metavar="PATH", help="HTML file or folder (default: ./review/)")
     review.add_argument("--warehouse", metavar="DIR", help="warehouse directory (default: data/warehouse)")
+    review.add_argument("--raw", metavar="DIR", action="append", default=[],
+                        help="a folder given to `ogi ingest` (source paths are stored relative to it)")
     review.set_defaults(func=cmd_review)
     issues = sub.add_parser("issues", help="print the quality issues readably")
     issues.add_argument("--report", metavar="ID", help="a report_id prefix or a file name")

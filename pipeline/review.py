@@ -14,6 +14,7 @@ is escaped, and the page loads nothing from outside (inline CSS, a CSP that forb
 from __future__ import annotations
 
 import hashlib
+import os
 import html
 import sys
 from pathlib import Path
@@ -181,15 +182,22 @@ def _find_report(con, key: str) -> dict:
     return rows[0]
 
 
+RAW_ROOTS = [str(Path(__file__).resolve().parents[1] / "data" / "raw"), "data/raw", "."]
+
+
 def _source_bytes(con, report: dict) -> tuple[Path, bytes]:
     """The report's bytes from its source_path or any other path it was found under."""
     paths = [report["source_path"]]
     if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'report_sources'").fetchone()[0]:
         paths += [r["source_path"] for r in _rows(
             con, "SELECT source_path FROM report_sources WHERE report_id = ? ORDER BY 1", [report["report_id"]])]
+    from pipeline.scan import locate    # source paths are stored relative to the raw folder given
+
+    raw = [r for r in os.environ.get("OGI_RAW_PATHS", "").split(os.pathsep) if r] + RAW_ROOTS
     changed = []
-    for p in dict.fromkeys(p for p in paths if p):
-        path = Path(p)
+    candidates = [c for p in dict.fromkeys(p for p in paths if p) for c in (locate(p, raw) or [Path(p)])]
+    for path in dict.fromkeys(candidates):
+        p = str(path)
         if path.is_file():
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() == report["report_id"]:
