@@ -172,6 +172,7 @@ _QUAL_PRE = re.compile(r"超过|突破|大约|将近|约|近|逾|超|过")
 _RUN = re.compile(r"[0-9.,零〇一二两三四五六七八九十百千万亿]{1,24}")
 _POST = re.compile(r"余|多|以上|左右")
 _UNIT_RE = re.compile(r"人次|场次|件次|万元|亿元|次(?!性)|[条件篇份个项宗起人名场期元%]")
+_UNIT_GAP = re.compile(r"[ \t\u3000]{1,2}")
 _AFTER_UNIT_QUAL = re.compile(r"以上|左右")
 _NOT_QUAL_AFTER = {"约": "节预制签合邀简公违履特契集大", "近": "最附临靠将亲贴", "超": "高赶"}  # 节约, 最近: words
 _WORD_BEFORE_ONE = set("统唯逐之同单划专其合不归万")       # 统一, 唯一 … are words, not 1
@@ -214,6 +215,9 @@ def _match_at(t: str, i: int) -> tuple[int, int, int, str | None, str | None] | 
             q_end, mag2 = q_end + 1, True
     unit, after_qual, end, raw_end = None, None, q_end, q_end
     u = _UNIT_RE.match(t, q_end)
+    if u is None and has_arabic and (gap := _UNIT_GAP.match(t, q_end)):
+        spaced = _UNIT_RE.match(t, gap.end())           # text layers space numbers out: '2428 条'
+        u = spaced if spaced and spaced.group() != "%" else None
     if u:
         unit, end = u.group(), u.end()
         raw_end = end if unit == "%" else q_end             # a percent sign stays in raw

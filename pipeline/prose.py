@@ -23,7 +23,6 @@ _SENT_END = re.compile(r"[。；;！？!?\n]")
 _YEAR = re.compile(r"(?<![\d])((?:19|20)\d{2})\s*年")
 _CUMULATIVE = re.compile(r"截至|截止|累计|以来|历年|至今|至目前|成立以来|上线以来")
 _SUBUNIT = re.compile(r"部门(?:在|共|通过|于|全年|今年)|专线|(?<![我本该])(?:局|委员会|中心)(?:在|共|通过|于|全年|今年)")
-_SPACED_UNIT = re.compile(r"[ \t\u3000]{1,2}(人次|件次|场次|万元|亿元|条|件|篇|份|个|项|宗|起|人|名|次|场|期|元)")
 _TOPIC = re.compile(r"行政复议|复议|行政诉讼|诉讼|起诉")
 UNIT_KIND = {"条": "item", "件": "item", "篇": "item", "份": "item", "个": "item", "项": "item", "宗": "item",
              "起": "item", "人": "person", "名": "person", "人次": "person", "次": "times", "场": "times",
@@ -90,9 +89,6 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
         if skipped(num.start):
             continue
         unit = num.unit or ""
-        if not unit and (u := _SPACED_UNIT.match(text, num.end)):
-            unit = u.group(1)        # text layers put spaces around numbers: '2428 条'
-            num = type(num)(num.start, u.end(), num.raw, num.parsed, unit)
         if unit in ("%", "％") or num.parsed is None or num.parsed.value is None or num.parsed.percent:
             prev_end = num.end
             continue

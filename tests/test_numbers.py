@@ -224,3 +224,10 @@ def test_no_exception_on_arbitrary_text(text):
         assert text[m.start:m.end].startswith(m.raw) and m.raw
         assert parse_number(m.raw) is not None
         last = m.end
+
+
+def test_a_unit_after_a_space_belongs_to_the_number():
+    """PDF text layers space numbers out ('2428 条'); a spaced '%' is not taken."""
+    [m] = find_numbers("主动发布各类政府信息 2428 条，")
+    assert (m.raw, m.unit) == ("2428", "条")
+    assert [n.unit for n in find_numbers("增长 12 %")] == [None]
