@@ -7,7 +7,7 @@ report text. Rows come from two places:
 - running text (crawl dumps, pipe tables, text layers): a label followed by digit runs. A run
   may hold several cells glued together by a crawler (`640020470`); the list number of the
   next row may be glued to its end (`3460853762、政府公报…`). Tokens separated by spaces or
-  `|` are certainly separate cells; `glued` says whether a token may hold several.
+  `|` are certainly separate cells; a token of running text may hold several.
 A run of digits followed by a unit (`52件`), a qualifier (`5000多`) or a date/number word
 (`2016年`, `第492号`) belongs to prose or a label, not to a table row.
 """
@@ -52,7 +52,6 @@ class Row:
     label_start: int
     label_end: int
     tokens: list[Token] = field(default_factory=list)
-    glued: bool = False          # tokens may hold several cells
     table_index: int | None = None
     row_index: int | None = None
 
@@ -79,7 +78,7 @@ def grid_rows(table: Table) -> list[Row]:
         label = " ".join(c.text for c in labels)
         start = labels[0].start if labels else (tokens[0].start if tokens else 0)
         end = labels[-1].end if labels else start
-        out.append(Row(label, start, end, tokens, False, table.index, r))
+        out.append(Row(label, start, end, tokens, table.index, r))
     return out
 
 
@@ -163,7 +162,7 @@ def _flush(rows: list[Row], text: str, label_start: int, tokens: list[Token]) ->
             rows[-1].tokens.extend(tokens)   # more values of the previous row
         return
     offset = label.find(stripped)
-    rows.append(Row(stripped, label_start + offset, label_start + offset + len(stripped), list(tokens), True))
+    rows.append(Row(stripped, label_start + offset, label_start + offset + len(stripped), list(tokens)))
 
 
 def document_rows(doc: Document) -> list[Row]:

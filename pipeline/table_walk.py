@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from pipeline import catalogue
 from pipeline.rows import Row
-from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit
+from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit, table_era
 
 NESTABLE = ("outcomes.not_exist", "outcomes.asked_to_clarify", "outcomes.not_this_agency")
 _SUB_MARK = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]|^\s*其中")
@@ -52,7 +52,6 @@ def _stat_layout(label: str) -> list[str] | None:
 
 def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[dict]]:
     lay = catalogue.load()["layouts"]
-    from pipeline.tables import table_era
     t2_era = table_era(text)
     has_t3 = any(w in text for w in lay["table3"]["header_words"][:1]) or all(w in text for w in lay["table3"]["header_words"][1:])
     has_t4 = all(w in text for w in lay["table4"]["header_words"])
@@ -165,5 +164,3 @@ def _emit(row, codes, periods, requesters, cands, scale, values, issues, table) 
             "expected": None, "actual": None, "attribution": "extraction",
         })
 
-
-_ = re
