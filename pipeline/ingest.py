@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import txn, warehouse
+from pipeline.batch import Batch
 from pipeline.pool import Extractor, Job, failed_report
 from pipeline.scan import Roots, scan
 from pipeline.stage import stage
@@ -104,7 +105,7 @@ def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Root
             failed_now.append(failed_report(row["source_path"], row["report_id"], row["bytes"], row["read_error"] or NOT_CONFIGURED))
             continue
         hide = ((str(root_.folder), root_.label), (str(root_.folder.resolve()), root_.label), (str(Path.home()), "~"))
-        jobs.append(Job(str(root_.locate(row["source_path"])), row["report_id"], row["source_path"], hide))
+        jobs.append(Job(str(root_.locate(row["source_path"])), row["report_id"], row["source_path"], hide, row["bytes"] or 0))
     stats = {"reused": len(keep & scanned), "carried_over": len(keep - scanned), "dropped": len(prev_ids - keep - todo),
              "unreadable": len(failed_now)}
     return Plan(bucket, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
@@ -118,34 +119,34 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort("report_id", maintain_order=True, nulls_last=True)
 
 
-def assemble(root: Path | str, plan: Plan, results: list, now: dt.datetime) -> Bucket | None:
-    """The bucket's new tables; None when they equal its files (nothing to write)."""
+def assemble(root: Path | str, plan: Plan, new: Batch, now: dt.datetime) -> Bucket | None:
+    """The bucket's new tables, from its previous files and the checked frames of what was
+    extracted now (`new`, pipeline.batch); None when they equal its files (nothing to write)."""
     keep = plan.keep
-    reports_new = [r for r, _, _ in results] + plan.failed_now
-    for row in reports_new:
-        row["ingested_at"] = now
     src = enforce("report_sources", plan.sources)
     first = src.frame.sort("missing", "source_path").group_by("report_id", maintain_order=True).agg(
         pl.col("source_path").first(), pl.col("missing").all().alias("source_missing"))
-    frame, untyped = to_frame("reports", reports_new)
-    checked = enforce("reports", frame, untyped)
+    checked, rejects = [new.reports], [new.rejects, src.rejects]
+    if plan.failed_now:  # files that could not be read: their report rows are checked here
+        failed = enforce("reports", *to_frame("reports", [dict(r, ingested_at=now) for r in plan.failed_now]))
+        checked.append(failed.frame)
+        rejects.append(failed.rejects)
+    checked_ids = set(pl.concat([c.select("report_id") for c in checked])["report_id"].to_list())
     live = set(first["report_id"].to_list())
-    missing = live - keep - set(checked.frame["report_id"].to_list())
     stand_ins = [failed_report(p, rid, None, CONTRACT_ERROR) | {"ingested_at": now}
-                 for rid, p, _ in first.iter_rows() if rid in missing]
-    reports = pl.concat([_only(plan.reports, keep), checked.frame, to_frame("reports", stand_ins)[0]], how="diagonal_relaxed")
+                 for rid, p, _ in first.iter_rows() if rid in live - keep - checked_ids]
+    reports = pl.concat([_only(plan.reports, keep), *checked, to_frame("reports", stand_ins)[0]], how="diagonal_relaxed")
     columns = reports.columns
     reports = _sorted(reports.drop("source_path", "source_missing").join(first, on="report_id", how="left").select(columns))
-    if not reports_new and reports.equals(plan.reports) and src.frame.equals(plan.prev_sources):
+    if not plan.jobs and not plan.failed_now and reports.equals(plan.reports) and src.frame.equals(plan.prev_sources):
         return None
     old = {t: _only(read_bucket_table(root, t, plan.bucket), keep) for t in ("metrics", "quality_issues", "rejects")}
-    metrics = enforce("metrics", *to_frame("metrics", [m for _, ms, _ in results for m in ms]))
-    issues = enforce("quality_issues", *to_frame("quality_issues", [i for _, _, iss in results for i in iss]))
-    rejects = pl.concat([checked.rejects, metrics.rejects, issues.rejects, src.rejects], how="diagonal_relaxed")
+    rejects = pl.concat(rejects, how="diagonal_relaxed")
     return Bucket(
         reports=reports,
-        metrics=_sorted(pl.concat([old["metrics"], metrics.frame], how="diagonal_relaxed")),
-        quality_issues=_sorted(pl.concat([old["quality_issues"], issues.frame, issues_from_rejects(rejects)], how="diagonal_relaxed")),
+        metrics=_sorted(pl.concat([old["metrics"], new.metrics], how="diagonal_relaxed")),
+        quality_issues=_sorted(pl.concat([old["quality_issues"], new.quality_issues, issues_from_rejects(rejects)],
+                                         how="diagonal_relaxed")),
         report_sources=src.frame,
         rejects=_sorted(pl.concat([old["rejects"], rejects], how="diagonal_relaxed")),
     )
@@ -201,11 +202,11 @@ def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, r
             if (b,) in by_bucket:
                 stats["reused"] += by_bucket[(b,)].filter(pl.col("state") == "present")["report_id"].n_unique()
 
-    for plan, results in extractor.run(plans()):
+    for plan, batch in extractor.run(plans(), now):
         for key, n in plan.stats.items():
             stats[key] += n
         stats["extracted"] += len(plan.jobs)
-        new = assemble(root, plan, results, now)
+        new = assemble(root, plan, batch, now)
         if new is None:
             stats["buckets_unchanged"] += 1
             continue

@@ -1,94 +1,36 @@
-"""Running the extractor over many files: one file at a time, never letting one file stop the run.
+"""Running the extractor over many files, never letting one file stop the run.
 
-- `extract_one`: (report row, metric rows, issue rows) of one file. Any failure — unreadable,
-  not a regular file, too large, empty, changed since it was hashed, an extractor exception —
-  is a failed report with the error. Absolute paths of the machine are replaced in every text
-  value by the names the warehouse uses (`Job.hide`).
-- `Extractor.run`: `extract_one` over the jobs of a stream of plans (one plan per bucket),
-  yielding each plan with its results in order, so the caller can write bucket by bucket while
-  the next ones are extracted (memory stays bounded by a few buckets). The first
-  `pool_threshold` files run in-process; past that, a pool of `workers` spawned processes
-  takes over. A worker that dies (a native library crashing on a file) breaks the pool: the
-  pool is restarted, and the file being waited for is tried again alone, so only the file
-  that kills a worker fails. A file that takes longer than `timeout` seconds (in the pool) is
-  stopped and fails.
+`Extractor.run` takes a stream of plans (one per bucket, each with its `jobs`), groups
+consecutive plans into batches of about `batch_size` files (or `batch_mb` of input), and has a
+pool of `workers` spawned processes extract each batch and return it as contract-checked
+frames (`pipeline.batch.extract_batch`): the parent only merges and writes, so the CPU-heavy
+work is spread over all cores and little crosses the process boundary. It yields each plan
+with its part of the batch, in order, so the caller writes bucket by bucket while the next
+batches are extracted: memory stays bounded by a few batches, whatever the corpus size.
+Small runs (up to `pool_threshold` files) are extracted in-process.
+
+A batch that fails as a whole — a worker killed by a native library crashing on a file, a
+file hanging past the batch's time limit (`timeout` + 2 s per file) — is extracted again one
+file at a time (`extract_one`, see pipeline.extract_file): a worker that dies breaks the pool,
+the pool is restarted and the file being waited for is tried again alone, so only the file
+that kills a worker fails; a file that takes longer than `timeout` seconds is stopped and fails.
 """
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
-from pipeline.model import ReadError
-from pipeline.read import check_size  # the readers' limit: OGI_MAX_FILE_MB, else 50 MB
-from pipeline.scan import open_regular
-from pipeline.version import EXTRACTOR_VERSION
+from pipeline.batch import Batch, extract_batch, frames_of
+from pipeline.extract_file import Job, Result, extract_one, failed_report
 
-Result = tuple[dict, list[dict], list[dict]]
-
-
-@dataclass(frozen=True)
-class Job:
-    path: str                               # where to read the file (never stored)
-    report_id: str                          # the sha256 the scan found
-    source_path: str                        # the name the warehouse gives it
-    hide: tuple[tuple[str, str], ...] = ()  # (absolute prefix, what to write instead)
-
-
-def failed_report(source_path: str, report_id: str, size: int | None, error: str) -> dict:
-    return {"report_id": report_id, "source_path": source_path, "bytes": size or 0, "status": "failed", "error": error,
-            "format": Path(source_path).suffix.lower().lstrip(".") or None, "extractor_version": EXTRACTOR_VERSION}
-
-
-def _scrub(rows: Iterable[dict], hide: tuple[tuple[str, str], ...]) -> None:
-    for row in rows:
-        for key, value in row.items():
-            if isinstance(value, str) and "/" in value:
-                for prefix, instead in hide:
-                    if prefix in value:
-                        value = value.replace(prefix, instead)
-                row[key] = value
-
-
-def _read(job: Job, max_bytes: int | None) -> bytes | dict:
-    try:
-        with os.fdopen(open_regular(job.path), "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            check_size(size, max_bytes)  # too large (or empty): refused before reading
-            return handle.read()
-    except ReadError as exc:
-        return failed_report(job.source_path, job.report_id, size, str(exc))
-    except OSError as exc:
-        return failed_report(job.source_path, job.report_id, None, f"cannot read file: {exc.strerror or exc}")
-
-
-def extract_one(job: Job, max_bytes: int | None = None) -> Result:
-    """(report row, metric rows, issue rows) of one file; any failure becomes a failed report."""
-    data = _read(job, max_bytes)
-    if isinstance(data, dict):
-        result: Result = (data, [], [])
-    elif hashlib.sha256(data).hexdigest() != job.report_id:
-        result = (failed_report(job.source_path, job.report_id, len(data), "file changed while being ingested; ingest again"), [], [])
-    else:
-        try:
-            from pipeline.process import process_file  # imported here: a broken extractor fails files, not the run
-            out = process_file(Path(job.path), data)
-            report, metrics, issues = dict(out.report), [dict(m) for m in out.metrics], [dict(i) for i in out.issues]
-            report.update(report_id=job.report_id, source_path=job.source_path, bytes=len(data), extractor_version=EXTRACTOR_VERSION)
-            for row in (*metrics, *issues):
-                row["report_id"] = job.report_id
-            result = (report, metrics, issues)
-        except Exception as exc:  # the extractor promises not to raise; a bug must not stop the run
-            result = (failed_report(job.source_path, job.report_id, len(data), f"extractor crashed: {type(exc).__name__}: {exc}"), [], [])
-    _scrub([result[0], *result[1], *result[2]], job.hide)
-    return result
+__all__ = ["Batch", "Extractor", "Job", "Result", "extract_one", "failed_report"]
+PER_FILE_SECONDS = 2.0   # added to `timeout` per file of a batch before the batch is given up
 
 
 @dataclass
@@ -99,10 +41,20 @@ class _Item:
 
 
 @dataclass
+class _Batch:
+    plans: list
+    jobs: list[Job]
+    future: Future | None = None
+    batch: Batch | None = None
+
+
+@dataclass
 class Extractor:
     workers: int = 2
     pool_threshold: int = 50
     timeout: float = 600.0
+    batch_size: int = 256                 # files per batch (a batch closes at whole plans)
+    batch_mb: float = 32.0                # ... or at this much input
     max_bytes: int | None = None          # None: the readers' limit (OGI_MAX_FILE_MB, else 50 MB)
     progress: Callable[[int, str], None] | None = None
     fn: Callable[[Job, int | None], Result] = extract_one   # what runs per file (a top-level function: it is pickled)
@@ -176,25 +128,80 @@ class Extractor:
             self.progress(self.done, item.job.source_path)
         return item.result
 
-    def run(self, plans: Iterable) -> Iterator[tuple[object, list[Result]]]:
-        """(plan, its results in job order) for each plan (anything with a `jobs` list), in order."""
-        queue: deque = deque()
+    def _start(self, handle: _Batch, now: dt.datetime) -> None:
+        if not handle.jobs:
+            handle.batch = Batch.empty()
+            return
+        self._submitted += len(handle.jobs)
+        if self.workers <= 1 or (self._pool is None and self._submitted <= self.pool_threshold):
+            handle.batch = extract_batch(handle.jobs, self.max_bytes, now, self.fn)
+            return
+        self._pool = self._pool or self._new_pool()
+        handle.future = self._pool.submit(extract_batch, handle.jobs, self.max_bytes, now, self.fn)
+
+    def _resubmit(self, but: _Batch, queue: Iterable[_Batch], now: dt.datetime) -> None:
+        """A new pool; every batch in flight whose result was lost is submitted to it again."""
+        self._kill(self._pool)
+        self._pool = self._new_pool()
+        for handle in queue:
+            if handle is not but and handle.batch is None and handle.future is not None:
+                lost = not handle.future.done() or handle.future.cancelled() or handle.future.exception() is not None
+                if lost:
+                    handle.future = self._pool.submit(extract_batch, handle.jobs, self.max_bytes, now, self.fn)
+
+    def _one_by_one(self, jobs: list[Job], now: dt.datetime) -> Batch:
+        items = [self._submit(job) for job in jobs]
+        return frames_of(jobs, [self._wait(item) for item in items], now)
+
+    def _finish(self, handle: _Batch, queue: deque, now: dt.datetime) -> Batch:
+        if handle.batch is not None:
+            self.done += len(handle.jobs)
+            if self.progress and handle.jobs:
+                self.progress(self.done, handle.jobs[-1].source_path)
+            return handle.batch
+        try:
+            handle.batch = handle.future.result(timeout=self.timeout + PER_FILE_SECONDS * len(handle.jobs))
+            self.done += len(handle.jobs)
+            if self.progress:
+                self.progress(self.done, handle.jobs[-1].source_path)
+        except Exception as exc:  # a worker died, a file hangs, or the result could not come back
+            if isinstance(exc, (FutureTimeout, BrokenProcessPool)):
+                self._resubmit(handle, queue, now)
+            handle.batch = self._one_by_one(handle.jobs, now)   # counts its files itself
+        return handle.batch
+
+    def run(self, plans: Iterable, now: dt.datetime | None = None) -> Iterator[tuple[object, Batch]]:
+        """(plan, the checked frames of its jobs) for each plan (anything with a `jobs` list), in order."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        queue: deque[_Batch] = deque()
         source = iter(plans)
-        window = max(8, 4 * self.workers)
+
+        def take() -> _Batch | None:
+            group, jobs, size = [], [], 0
+            for plan in source:
+                group.append(plan)
+                jobs += plan.jobs
+                size += sum(job.size for job in plan.jobs)
+                if len(jobs) >= self.batch_size or size >= self.batch_mb * 1048576:
+                    break
+            return _Batch(group, jobs) if group else None
 
         def fill() -> None:
-            while len(queue) < 2 or sum(len(items) for _, items in queue) < window:
-                plan = next(source, None)
-                if plan is None:
+            while len(queue) < self.workers + 1:
+                handle = take()
+                if handle is None:
                     return
-                queue.append((plan, [self._submit(job) for job in plan.jobs]))
+                queue.append(handle)
+                self._start(handle, now)
 
         try:
             fill()
             while queue:
-                plan, items = queue.popleft()
-                results = [self._wait(item) for item in items]
-                yield plan, results
+                handle = queue[0]
+                batch = self._finish(handle, queue, now)
+                queue.popleft()
+                for plan in handle.plans:
+                    yield plan, batch if len(handle.plans) == 1 else batch.only({job.report_id for job in plan.jobs})
                 fill()
         finally:
             if self._pool is not None:

@@ -72,15 +72,46 @@ def _build(table: str, rows: list[dict]) -> pl.DataFrame:
     return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
 
 
+def _column(values: list, dtype: pl.DataType | None) -> list:
+    """One column's values normalised as `normalise` does them row by row."""
+    if dtype is None:
+        if all(v is None or isinstance(v, (str, int, float, bool)) for v in values):
+            return values
+        return [_extra(v) for v in values]
+    if dtype == pl.String and not all(v is None or isinstance(v, str) for v in values):
+        return [v if v is None or isinstance(v, str) else _text(v) for v in values]
+    return values
+
+
+def _build_columns(table: str, rows: list[dict]) -> pl.DataFrame:
+    """`_build` over `normalise`d rows, column by column (the fast path for clean batches)."""
+    schema = polars_schema(table)
+    keys = dict.fromkeys(k for r in rows for k in r)
+    for key in DEFAULTS.get(table, {}):
+        keys.setdefault(key, None)
+    data = {}
+    for key in keys:
+        values = [r.get(key) for r in rows]
+        default = DEFAULTS.get(table, {}).get(key)
+        if default is not None:
+            values = [default if v is None else v for v in values]
+        data[key] = _column(values, schema.get(key))
+    frame = pl.DataFrame(data, schema_overrides={k: t for k, t in schema.items() if k in data}, strict=True)
+    missing = [pl.lit(None, dtype=t).alias(n) for n, t in schema.items() if n not in frame.columns]
+    if missing:
+        frame = frame.with_columns(missing)
+    return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
+
+
 def to_frame(table: str, rows: list[dict]) -> tuple[pl.DataFrame, list[tuple[dict, str]]]:
     """(frame of the rows that type-check, [(row, reason)] for those that do not)."""
     if not rows:
         return empty(table), []
-    rows = [normalise(table, r) for r in rows]
     try:
-        return _build(table, rows), []
+        return _build_columns(table, rows), []
     except Exception:  # one bad value spoils the batch: find it row by row
         pass
+    rows = [normalise(table, r) for r in rows]
     good, bad = [], []
     for row in rows:
         try:

@@ -46,7 +46,7 @@ def test_one_shard_is_rerun_alone_and_replaces_exactly_its_rows(raw, tmp_path, f
         shard = before["report_id"][0][0]
         mine = before.filter(pl.col("report_id").str.starts_with(shard))
         monkeypatch.setattr(ingest, "EXTRACTOR_VERSION", "next")
-        monkeypatch.setattr("pipeline.pool.EXTRACTOR_VERSION", "next")
+        monkeypatch.setattr("pipeline.extract_file.EXTRACTOR_VERSION", "next")
         result = materialize(wh, raw, instance, partition_key=shard)
     mats = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
             if e.asset_key.path == ["core_reports"]]

@@ -96,7 +96,7 @@ def test_a_new_extractor_version_re_extracts_and_the_old_rows_go(tmp_path, fake_
     run(tmp_path, samples)
     old = tables(tmp_path)["reports"]
     monkeypatch.setattr(ingest, "EXTRACTOR_VERSION", "next")
-    monkeypatch.setattr("pipeline.pool.EXTRACTOR_VERSION", "next")
+    monkeypatch.setattr("pipeline.extract_file.EXTRACTOR_VERSION", "next")
     stats = run(tmp_path, samples)
     assert stats["extracted"] == len(samples) and len(fake_extractor) == 2 * len(samples)
     new = tables(tmp_path)
