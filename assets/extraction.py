@@ -78,7 +78,7 @@ def extract_lane(context: dg.OpExecutionContext, warehouse: WarehouseResource, s
 
 
 def _files(table: str, buckets: list[str], root) -> list:
-    return [p for p in storage.bucket_files(root, table) if p.stem.removeprefix("bucket-") in buckets]
+    return [p for p in storage.bucket_files(root, table) if storage.bucket_of(p) in buckets]
 
 
 def _counts(table: str, column: str, buckets: list[str], root) -> dict:
@@ -101,10 +101,11 @@ def _failures(table: str, files: list, chunk_rows: int = 500_000) -> int:
 
 
 def _table(table: str, key: str, buckets: list[str], written: list[str], root, extra: dict):
-    """The table's output, with its metadata, and its two check results."""
+    """The table's output, with its metadata, and its two check results (over the files written)."""
     files = _files(table, buckets, root)
     head = pl.read_parquet(files[0], n_rows=5) if files else conform(table, pl.DataFrame())
-    failures = _failures(table, _files(table, written, root))
+    written = [root / "parquet" / rel for rel in written if rel.startswith(f"{table}/")]
+    failures = _failures(table, [p for p in written if p.exists()])
     rejects = [r for f in _files("rejects", buckets, root) if (r := pl.read_parquet(f).filter(pl.col("table_name") == table)).height]
     rejected = sum(r.height for r in rejects)
     yield dg.Output(None, output_name=key, metadata={
@@ -112,7 +113,7 @@ def _table(table: str, key: str, buckets: list[str], written: list[str], root, e
         "dagster/column_schema": column_schema(head), "preview": dg.MetadataValue.md(preview_markdown(head)),
         "bucket_files": len(files), "rejected_rows": rejected, **extra})
     yield dg.AssetCheckResult(asset_key=key, check_name=f"{table}_contract", passed=failures == 0,
-                              metadata={"buckets_checked": len(written), "failures": failures})
+                              metadata={"files_checked": len(written), "failures": failures})
     sample = pl.concat(rejects).drop("row") if rejects else pl.DataFrame()
     yield dg.AssetCheckResult(asset_key=key, check_name=f"{table}_no_rejects", passed=rejected == 0,
                               severity=dg.AssetCheckSeverity.WARN,
@@ -129,8 +130,8 @@ def report_tables(context: dg.OpExecutionContext, warehouse: WarehouseResource, 
     for lane in lanes:
         for k, v in lane.items():
             stats[k] = stats.get(k, 0 if not isinstance(v, list) else []) + v
-    written = stats.pop("written", [])
-    root = warehouse.root
+    stats.pop("written", [])
+    written, root = stats.pop("written_files", []), warehouse.root
     extra = {"reports": {**stats, "lanes": len(lanes), "extractor_version": EXTRACTOR_VERSION,
                          "by_status": dg.MetadataValue.json(_counts("reports", "status", buckets, root))},
              "quality_issues": {"by_check": dg.MetadataValue.json(_counts("quality_issues", "check_id", buckets, root))}}

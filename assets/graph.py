@@ -102,13 +102,15 @@ CORE_ASSETS = ["core_reports", "core_metrics", "core_quality_issues", "core_repo
     kinds={"duckdb"},
     deps=CORE_ASSETS,
     pool="duckdb_writer",
-    description="查询库: the DuckDB database (ogi.duckdb) loaded from the Parquet tables, for SQL and `ogi query`.",
+    description="查询库: the DuckDB database (ogi.duckdb) loaded from the Parquet tables (by difference with the "
+                "files it was last loaded from, when it can), for SQL and `ogi query`.",
     metadata={"label_zh": "查询库"},
 )
 def out_warehouse_duckdb(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    counts = warehouse.load_duckdb(context)
+    how: dict[str, str] = {}
+    counts = warehouse.load_duckdb(context, how)
     path = storage.db_path(warehouse.root)
-    context.log.info(f"DuckDB written: {path.name} {counts}")
+    context.log.info(f"DuckDB written: {path.name} {counts}; tables loaded: {how}")
     schema = dg.TableSchema(columns=[dg.TableColumn(name=t, type="table", description=f"{n} rows") for t, n in counts.items()])
     table = "\n".join(["| table | rows |", "|---|---|", *[f"| {t} | {n} |" for t, n in counts.items()]])
     issues = storage.query(warehouse.root, "SELECT check_id, count(*) FROM quality_issues GROUP BY ALL ORDER BY 1")[1]
@@ -119,6 +121,7 @@ def out_warehouse_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse
         "path": dg.MetadataValue.path(str(path)),
         "bytes": path.stat().st_size,
         "quality_issues_by_check": dg.MetadataValue.json(dict(issues)),
+        "tables_loaded": dg.MetadataValue.json(how),
         **{f"rows_{t}": n for t, n in counts.items()},
     })
 

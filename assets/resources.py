@@ -73,9 +73,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def read(self, table: str, part: str | None = None) -> pl.DataFrame | None:
         return warehouse.read_table(self.root, table, part)
 
-    def load_duckdb(self, context) -> dict[str, int]:
-        """The single DuckDB writer: rebuild ogi.duckdb from the Parquet tables."""
-        return warehouse.load_duckdb(self.root, wait=self.wait, on_wait=context.log.warning)
+    def load_duckdb(self, context, how: dict | None = None) -> dict[str, int]:
+        """The single DuckDB writer: bring ogi.duckdb up to date with the Parquet tables (by
+        difference when it can; in full with `full`)."""
+        return warehouse.load_duckdb(self.root, wait=self.wait, on_wait=context.log.warning, full=self.full, how=how)
 
 
 PREVIEW_ROWS = 5

@@ -27,40 +27,18 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import txn, warehouse
-from pipeline.batch import Batch
+from pipeline.bucket import CONTRACT_ERROR, commit_files, read_bucket_table
+from pipeline.bucket import assemble as assemble_bucket
 from pipeline.pool import Extractor, Job, failed_report
 from pipeline.scan import Roots, scan
 from pipeline.stage import stage
 from pipeline.version import EXTRACTOR_VERSION
-from schemas import conform, empty, enforce, issues_from_rejects, to_frame
 
 CORE_TABLES = warehouse.CORE_TABLES
-CONTRACT_ERROR = "report row broke the warehouse contract (see rejects)"
 NOT_CONFIGURED = "the raw folder of this file is not among this run's raw paths"
 # failures of ours, not of the file: such results are extracted again on the next run
 RETRY_ERRORS = ("extractor crashed", "extraction worker failed", "file changed while being ingested", CONTRACT_ERROR,
                 NOT_CONFIGURED)
-
-
-@dataclass
-class Bucket:
-    reports: pl.DataFrame
-    metrics: pl.DataFrame
-    quality_issues: pl.DataFrame
-    report_sources: pl.DataFrame
-    rejects: pl.DataFrame
-
-
-def read_bucket_table(root: Path | str, table: str, bucket: str) -> pl.DataFrame:
-    """One table of a bucket in the current contract's shape; empty when absent or unusable."""
-    path = Path(root) / "parquet" / warehouse.bucket_file(table, bucket)
-    try:
-        frame = conform(table, pl.read_parquet(path)) if path.exists() else empty(table)
-    except Exception:  # unreadable or from an incompatible contract: extracted again
-        return empty(table)
-    if table == "report_sources":
-        frame = frame.with_columns(pl.col("missing").fill_null(False))
-    return frame
 
 
 @dataclass
@@ -80,8 +58,8 @@ def _retry() -> pl.Expr:
 
 
 def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Roots, full: bool = False) -> Plan:
-    prev_reports = read_bucket_table(root, "reports", bucket)
-    prev_sources = read_bucket_table(root, "report_sources", bucket)
+    prev_reports = read_bucket_table(root, "reports", bucket).sort("report_id", maintain_order=True)
+    prev_sources = read_bucket_table(root, "report_sources", bucket).sort("report_id", "source_path", maintain_order=True)
     present = staged.filter(pl.col("state") == "present").sort("source_path")
     carried = prev_sources.join(staged.select("source_path"), on="source_path", how="anti")
     new_rows = pl.concat([
@@ -111,47 +89,6 @@ def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Root
     return Plan(bucket, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
 
 
-def _only(frame: pl.DataFrame, ids: set[str]) -> pl.DataFrame:
-    return frame.filter(pl.col("report_id").is_in(sorted(ids)))
-
-
-def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort("report_id", maintain_order=True, nulls_last=True)
-
-
-def assemble(root: Path | str, plan: Plan, new: Batch, now: dt.datetime) -> Bucket | None:
-    """The bucket's new tables, from its previous files and the checked frames of what was
-    extracted now (`new`, pipeline.batch); None when they equal its files (nothing to write)."""
-    keep = plan.keep
-    src = enforce("report_sources", plan.sources)
-    first = src.frame.sort("missing", "source_path").group_by("report_id", maintain_order=True).agg(
-        pl.col("source_path").first(), pl.col("missing").all().alias("source_missing"))
-    checked, rejects = [new.reports], [new.rejects, src.rejects]
-    if plan.failed_now:  # files that could not be read: their report rows are checked here
-        failed = enforce("reports", *to_frame("reports", [dict(r, ingested_at=now) for r in plan.failed_now]))
-        checked.append(failed.frame)
-        rejects.append(failed.rejects)
-    checked_ids = set(pl.concat([c.select("report_id") for c in checked])["report_id"].to_list())
-    live = set(first["report_id"].to_list())
-    stand_ins = [failed_report(p, rid, None, CONTRACT_ERROR) | {"ingested_at": now}
-                 for rid, p, _ in first.iter_rows() if rid in live - keep - checked_ids]
-    reports = pl.concat([_only(plan.reports, keep), *checked, to_frame("reports", stand_ins)[0]], how="diagonal_relaxed")
-    columns = reports.columns
-    reports = _sorted(reports.drop("source_path", "source_missing").join(first, on="report_id", how="left").select(columns))
-    if not plan.jobs and not plan.failed_now and reports.equals(plan.reports) and src.frame.equals(plan.prev_sources):
-        return None
-    old = {t: _only(read_bucket_table(root, t, plan.bucket), keep) for t in ("metrics", "quality_issues", "rejects")}
-    rejects = pl.concat(rejects, how="diagonal_relaxed")
-    return Bucket(
-        reports=reports,
-        metrics=_sorted(pl.concat([old["metrics"], new.metrics], how="diagonal_relaxed")),
-        quality_issues=_sorted(pl.concat([old["quality_issues"], new.quality_issues, issues_from_rejects(rejects)],
-                                         how="diagonal_relaxed")),
-        report_sources=src.frame,
-        rejects=_sorted(pl.concat([old["rejects"], rejects], how="diagonal_relaxed")),
-    )
-
-
 def scan_step(root: Path | str, roots: Roots, now: dt.datetime | None = None) -> tuple[pl.DataFrame, dict]:
     """Scan the roots (reusing the last scan's hashes), stage the changes and hand them over in
     staging/raw_files.parquet; (staged rows, counts). The caller holds the writer lock."""
@@ -172,7 +109,7 @@ def scan_step(root: Path | str, roots: Roots, now: dt.datetime | None = None) ->
 
 def _stale_buckets(root: Path | str, buckets: list[str]) -> set[str]:
     """Buckets holding a report this extractor would extract again (older version, retry error)."""
-    files = [f for f in warehouse.bucket_files(root, "reports") if f.stem.removeprefix("bucket-") in buckets]
+    files = [f for f in warehouse.bucket_files(root, "reports") if warehouse.bucket_of(f) in buckets]
     if not files:
         return set()
     frames = [pl.scan_parquet(f).select("report_id", "extractor_version", "error") for f in files]
@@ -187,8 +124,8 @@ def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, r
     """Plan, extract, assemble and commit `buckets` in order; returns the run's counts."""
     started, now = time.monotonic(), now or dt.datetime.now(dt.timezone.utc)
     by_bucket = staged.partition_by("bucket", as_dict=True, include_key=False) if staged.height else {}
-    stats = {"buckets_written": 0, "buckets_unchanged": 0, "extracted": 0, "reused": 0, "carried_over": 0,
-             "dropped": 0, "unreadable": 0, "rejected_rows": 0, "written": []}
+    stats = {"buckets_written": 0, "buckets_appended": 0, "buckets_unchanged": 0, "extracted": 0, "reused": 0, "carried_over": 0,
+             "dropped": 0, "unreadable": 0, "rejected_rows": 0, "written": [], "written_files": []}
 
     dirty = set(staged.filter(pl.col("is_new"))["bucket"].to_list()) if "is_new" in staged.columns else set(buckets)
     dirty |= _stale_buckets(root, buckets)
@@ -206,12 +143,15 @@ def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, r
         for key, n in plan.stats.items():
             stats[key] += n
         stats["extracted"] += len(plan.jobs)
-        new = assemble(root, plan, batch, now)
+        new = assemble_bucket(root, plan, batch, now)
         if new is None:
             stats["buckets_unchanged"] += 1
             continue
         stats["rejected_rows"] += new.rejects.height
-        txn.commit(root, f"bucket-{plan.bucket}", {warehouse.bucket_file(t, plan.bucket): getattr(new, t) for t in CORE_TABLES})
+        files = commit_files(root, plan.bucket, new)
+        txn.commit(root, f"bucket-{plan.bucket}", files)
+        stats["written_files"] += [rel for rel, frame in files.items() if frame is not None and frame.height]
+        stats["buckets_appended"] += new.append
         txn.crash_point("bucket-committed")
         stats["buckets_written"] += 1
         stats["written"].append(plan.bucket)

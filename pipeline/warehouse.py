@@ -3,11 +3,15 @@ built from them (the query engine).
 
 Layout under the warehouse directory:
   parquet/<table>/bucket-<bb>.parquet  the core tables (reports, metrics, quality_issues,
-                                   report_sources, rejects), one file per bucket: the rows of
-                                   the reports whose report_id starts with <bb> (00..ff);
-                                   a bucket with no rows has no file
+                                   report_sources, rejects), by bucket: the rows of the
+                                   reports whose report_id starts with <bb> (00..ff); a bucket
+                                   with no rows has no file
+  parquet/<table>/bucket-<bb>.<nnnn>.parquet  rows appended to the bucket by later runs (new
+                                   reports only); folded into bucket-<bb>.parquet when the
+                                   bucket is next rewritten (pipeline.bucket)
   parquet/<table>/<part>.parquet   the other tables and parts (dimensions, longitudinal checks)
-  ogi.duckdb                       rebuilt from the Parquet by `load_duckdb`, swapped in atomically
+  ogi.duckdb                       loaded from the Parquet by `load_duckdb` (by difference when
+                                   it can: pipeline.load), swapped in atomically
   staging/                         hand-over files between pipeline steps (the file scan)
   .writer.lock, .locks/            the writers' locks (pipeline.txn)
 Every Parquet file is replaced whole (a temp file, then a rename; a bucket's files together
@@ -23,8 +27,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipeline import txn
-from pipeline.views import create_views
+from pipeline import load, txn
 from schemas import TABLES, empty, enforce, issues_from_rejects
 
 DB_NAME = "ogi.duckdb"
@@ -46,9 +49,21 @@ def parquet_dir(root: Path | str, table: str) -> Path:
     return Path(root) / "parquet" / table
 
 
-def bucket_file(table: str, bucket: str) -> str:
-    """A bucket's file, relative to parquet/ (the form `txn.commit` takes)."""
-    return f"{table}/bucket-{bucket}.parquet"
+def bucket_file(table: str, bucket: str, seq: int = 0) -> str:
+    """A bucket's file (seq 0) or its seq-th appended part, relative to parquet/ (the form
+    `txn.commit` takes)."""
+    return f"{table}/bucket-{bucket}.parquet" if seq == 0 else f"{table}/bucket-{bucket}.{seq:04d}.parquet"
+
+
+def bucket_of(path: Path | str) -> str:
+    """The bucket (two hex digits) a bucket file or appended part belongs to."""
+    return Path(path).name[len("bucket-"):len("bucket-") + 2]
+
+
+def part_seq(path: Path | str) -> int:
+    """0 for a bucket's file, n for its n-th appended part."""
+    suffixes = Path(path).name.split(".")
+    return int(suffixes[1]) if len(suffixes) == 3 else 0
 
 
 def staging_dir(root: Path | str) -> Path:
@@ -103,7 +118,15 @@ def table_files(root: Path | str, table: str) -> list[Path]:
 
 
 def bucket_files(root: Path | str, table: str) -> list[Path]:
+    """Every file of the table's buckets, appended parts included."""
     return [p for p in table_files(root, table) if p.stem.startswith("bucket-")]
+
+
+def bucket_parts(root: Path | str, table: str, bucket: str) -> list[Path]:
+    """A bucket's file and its appended parts, in order."""
+    folder = parquet_dir(root, table)
+    found = [p for p in folder.glob(f"bucket-{bucket}.*parquet") if bucket_of(p) == bucket] if folder.is_dir() else []
+    return sorted(found, key=part_seq)
 
 
 def read_table(root: Path | str, table: str, part: str | None = None) -> pl.DataFrame | None:
@@ -137,30 +160,17 @@ def _clean_stale_databases(root: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES, wait: bool = True, on_wait=None) -> dict[str, int]:
-    """Rebuild `ogi.duckdb` from the Parquet tables; returns the row count of each table."""
+def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES, wait: bool = True, on_wait=None,
+                full: bool = False, how: dict | None = None) -> dict[str, int]:
+    """Bring `ogi.duckdb` up to date with the Parquet tables (by difference when it can,
+    pipeline.load; `full` rebuilds it); returns the row count of each table, and puts in `how`
+    how each table was loaded ('unchanged', 'by difference', 'in full')."""
     root = Path(root)
-    target = db_path(root)
-    counts: dict[str, int] = {}
     with txn.writer_lock(root, "loading DuckDB", wait=wait, on_wait=on_wait):
         _clean_stale_databases(root)
-        tmp = target.with_name(f".{DB_NAME}.{os.getpid()}.tmp")
-        try:
-            with duckdb.connect(str(tmp)) as con:
-                for table in tables:  # the contract's columns always, plus any extra ones the files have
-                    files = [str(p) for p in table_files(root, table)]
-                    con.register("contract_frame", empty(table).to_arrow())
-                    union = "SELECT * FROM read_parquet(?, union_by_name = true) UNION ALL BY NAME " if files else ""
-                    con.execute(f"CREATE TABLE {table} AS {union}SELECT * FROM contract_frame", [files] if files else [])
-                    con.unregister("contract_frame")
-                    counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                create_views(con)
-                con.execute("CHECKPOINT")
-            txn.crash_point("duckdb-built")
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-            Path(f"{tmp}.wal").unlink(missing_ok=True)
+        counts, done = load.build(root, db_path(root), tables, table_files, full=full)
+    if how is not None:
+        how.update(done)
     return counts
 
 

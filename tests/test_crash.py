@@ -33,7 +33,7 @@ def ingest(wh: Path, raw: Path, crash: str | None = None) -> subprocess.Complete
 
 def snapshot(wh: Path, drop: tuple = ()) -> dict[str, list]:
     out = {}
-    for (table,) in warehouse.query(wh, "SELECT table_name FROM duckdb_tables() ORDER BY 1")[1]:
+    for (table,) in warehouse.query(wh, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY 1")[1]:
         cols = [c for (c,) in warehouse.query(wh, "SELECT column_name FROM information_schema.columns "
                                               "WHERE table_name = ? ORDER BY ordinal_position", [table])[1] if c not in drop]
         out[table] = warehouse.query(wh, f"SELECT {', '.join(cols)} FROM {table} ORDER BY ALL")[1]

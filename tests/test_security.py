@@ -131,7 +131,7 @@ def test_no_absolute_path_of_the_machine_reaches_the_warehouse(tmp_path, samples
         for column in frame.columns:
             if frame[column].dtype == pl.String:
                 found += [(path.name, column, v) for v in frame[column].drop_nulls().to_list() if any(s in v for s in secrets)]
-    names = warehouse.query(wh, "SELECT table_name FROM duckdb_tables() UNION ALL "
+    names = warehouse.query(wh, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' UNION ALL "
                                 "SELECT view_name FROM duckdb_views() WHERE NOT internal")[1]
     for (name,) in names:
         columns, rows = warehouse.query(wh, f'SELECT * FROM "{name}"')

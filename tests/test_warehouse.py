@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
+import schemas
 from pipeline import ingest, warehouse
 from pipeline.pool import Extractor
 
@@ -20,7 +21,7 @@ def run(root, paths, **kw) -> dict:
 
 
 def tables(root) -> dict[str, pl.DataFrame]:
-    return {t: ingest.conform(t, warehouse.read_table(root, t) if warehouse.table_files(root, t) else ingest.empty(t))
+    return {t: schemas.conform(t, warehouse.read_table(root, t) if warehouse.table_files(root, t) else schemas.empty(t))
             for t in CORE}
 
 
@@ -52,6 +53,50 @@ def test_duckdb_has_every_table_and_queries_cannot_write_anything(tmp_path):
     assert not (tmp_path / "other.duckdb").exists()
     with pytest.raises(FileNotFoundError):
         warehouse.query(tmp_path / "nowhere", "SELECT 1")
+
+
+def _db(root) -> dict[str, list]:
+    names = [n for (n,) in warehouse.query(root, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'")[1]]
+    out = {}
+    for name in names:
+        cols = [c for (c,) in warehouse.query(root, "SELECT column_name FROM information_schema.columns WHERE "
+                                              "table_name = ? AND table_schema = 'main'", [name])[1] if c != "ingested_at"]
+        out[name] = warehouse.query(root, f'SELECT {", ".join(cols)} FROM "{name}" ORDER BY ALL')[1]
+    return out
+
+
+def test_duckdb_is_loaded_by_difference_and_equals_a_full_load(tmp_path, fake_extractor, monkeypatch):
+    """After an ingest that only adds reports, the big tables get just the new rows; after one
+    that removes a file, its bucket is reloaded; each time the database equals a full rebuild."""
+    raw, wh = tmp_path / "raw", tmp_path / "wh"
+    raw.mkdir()
+    for i in range(30):
+        (raw / f"r{i:02d}.txt").write_text(f"one {i}")
+    one = Extractor(workers=1)
+    run(wh, [raw], extractor=one)
+    how: dict = {}
+    warehouse.load_duckdb(wh, how=how)
+    assert set(how.values()) == {"in full"}
+    for i in range(30, 34):
+        (raw / f"r{i:02d}.txt").write_text(f"one {i}")
+    run(wh, [raw], extractor=one)
+    how.clear()
+    warehouse.load_duckdb(wh, how=how)
+    assert how["metrics"] == how["reports"] == how["report_sources"] == "by difference"
+    assert how["dim_metric"] == "unchanged"
+    incremental = _db(wh)
+    warehouse.load_duckdb(wh, full=True)
+    assert _db(wh) == incremental and incremental["reports"] and len(incremental["reports"]) == 34
+    (raw / "r00.txt").unlink()
+    (raw / "r01.txt").write_text("changed")
+    run(wh, [raw], extractor=one)
+    how.clear()
+    warehouse.load_duckdb(wh, how=how)
+    assert how["reports"] == "by difference"
+    incremental = _db(wh)
+    warehouse.load_duckdb(wh, full=True)
+    assert _db(wh) == incremental
+    assert warehouse.query(wh, "SELECT count(*) FROM reports WHERE source_missing")[1] == [(1,)]
 
 
 def test_files_are_named_by_the_folder_given_never_by_absolute_paths(tmp_path, fake_extractor):
