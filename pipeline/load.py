@@ -13,6 +13,7 @@ format or contract, a file outside the bucket layout, a column the table lacks â
 table (or the whole database) is built from scratch. Either way the result equals a full
 rebuild; the views (`pipeline.views.create_views`) are refreshed after the tables, and the
 new file replaces the old one in one rename, so readers never see a half-loaded database.
+DuckDB's memory is capped (OGI_DUCKDB_MEMORY, default 1GB; it spills to disk beyond it).
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from schemas import empty, polars_schema
 
 LOAD_VERSION = 1
 META = "ogi_meta"
+# DuckDB takes 80% of the machine's memory by default; the load spills to disk past this instead
+MEMORY_LIMIT = os.environ.get("OGI_DUCKDB_MEMORY", "1GB")
 BUCKETED = ("reports", "metrics", "report_sources")
 State = dict[str, dict[str, list[int]]]   # table -> {file under parquet/: [size, mtime_ns, inode]}
 
@@ -106,7 +109,7 @@ def build(root: Path, target: Path, tables: tuple[str, ...], files_of, full: boo
     try:
         if before is not None:
             shutil.copyfile(target, tmp)
-        with duckdb.connect(str(tmp)) as con:
+        with duckdb.connect(str(tmp), config={"memory_limit": MEMORY_LIMIT}) as con:
             for table in tables:
                 old = (before or {}).get(table)
                 if old is not None and old == state[table]:

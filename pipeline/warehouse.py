@@ -21,6 +21,7 @@ read-only connections that cannot reach the file system.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -156,8 +157,11 @@ def remove_legacy(root: Path | str) -> list[str]:
 
 
 def _clean_stale_databases(root: Path) -> None:
-    for tmp in root.glob(f".{DB_NAME}.*.tmp*"):
-        tmp.unlink(missing_ok=True)
+    for tmp in root.glob(f".{DB_NAME}.*.tmp*"):  # a database being written, its WAL or its spill folder
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
 
 
 def load_duckdb(root: Path | str, tables: tuple[str, ...] = ALL_TABLES, wait: bool = True, on_wait=None,
