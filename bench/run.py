@@ -4,7 +4,10 @@ For each size in BENCH_SIZES (default 10000; e.g. BENCH_SIZES=10000,100000): wri
 text/HTML corpus (`pipeline.synth_docs.write_corpus`), run `ogi ingest` on it end to end in a
 child process (files → Parquet + DuckDB, the Dagster job), and record reports/s, MB/s and the
 peak RSS of the whole process tree (sampled from /proc every 0.1 s, plus the largest child's
-ru_maxrss); then add 1% new reports and time the incremental rerun. Also: BENCH_PDF PDFs
+ru_maxrss) and the CPU seconds of the tree (user + system: on a shared machine, reports per CPU
+second say what the run does with the cores to itself); rerun it unchanged (the fixed cost of a
+run); then add 1% new reports and time the incremental rerun. Each run also records the wall
+seconds of every step of the Dagster job. Also: BENCH_PDF PDFs
 (default 200, needs LibreOffice) ingested the same way; the per-stage split and a cProfile of
 process_file on a sample (bench/stages.py); the panel and coverage latency over a generated
 warehouse of BENCH_PANEL_REPORTS reports (default 1M, bench/panel.py). Accuracy of the same
@@ -57,7 +60,7 @@ def _tree_rss_kb(pid: int) -> int:
 
 def run_measured(cmd: list[str], env: dict | None = None, limit_mb: int = 12000, cwd: str | None = None) -> dict:
     """Run `cmd`; wall seconds, peak tree RSS (MB), exit code, and whether the RSS limit stopped it."""
-    started = time.perf_counter()
+    started, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     peak, stopped = [0], [False]
@@ -73,7 +76,10 @@ def run_measured(cmd: list[str], env: dict | None = None, limit_mb: int = 12000,
     watcher.start()
     output = proc.communicate()[0]
     watcher.join()
-    return {"seconds": round(time.perf_counter() - started, 2), "peak_tree_rss_mb": round(peak[0] / 1024),
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
+    return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(cpu, 2),
+            "peak_tree_rss_mb": round(peak[0] / 1024),
             "largest_child_maxrss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
             "exit_code": proc.returncode, "stopped_at_rss_limit": stopped[0], "tail": output[-1500:]}
 
@@ -95,9 +101,24 @@ def ingest_command(reports: Path, warehouse: Path, home: Path) -> tuple[list[str
     return [*OGI, "ingest", str(reports), "--warehouse", str(warehouse)], env, None
 
 
+def step_seconds(home: Path) -> dict[str, float]:
+    """Wall seconds of each step of the last run in the Dagster instance at `home`."""
+    try:
+        import dagster as dg
+        from dagster._core.instance.ref import InstanceRef
+        with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+            run = instance.get_run_records(limit=1)[0].dagster_run
+            return {s.step_key: round(s.end_time - s.start_time, 2) for s in instance.get_run_step_stats(run.run_id)
+                    if s.end_time and s.start_time}
+    except Exception as exc:  # the numbers are a help, not the benchmark
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def ingest(reports: Path, warehouse: Path, home: Path, limit_mb: int) -> dict:
     cmd, env, cwd = ingest_command(reports, warehouse, home)
-    return run_measured(cmd, env, limit_mb, cwd)
+    result = run_measured(cmd, env, limit_mb, cwd)
+    result["steps"] = step_seconds(home)
+    return result
 
 
 def bench_size(n: int, work: Path, limit_mb: int) -> dict:
@@ -109,12 +130,19 @@ def bench_size(n: int, work: Path, limit_mb: int) -> dict:
     gen = time.perf_counter() - a
     size = corpus_bytes(out / "reports")
     full = ingest(out / "reports", work / f"wh_{n}", work / "dagster_home", limit_mb)
+    cores = os.cpu_count() or 1
     res = {"reports": n, "corpus_mb": round(size / 2**20, 1), "generate_s": round(gen, 1), "full": full,
-           "reports_per_s": round(n / full["seconds"], 1), "mb_per_s": round(size / 2**20 / full["seconds"], 2)}
+           "reports_per_s": round(n / full["seconds"], 1), "mb_per_s": round(size / 2**20 / full["seconds"], 2),
+           # what the run would do with every core to itself (the machine is often shared)
+           "reports_per_cpu_core_s": round(n / max(full["cpu_seconds"], 1e-9), 1),
+           "reports_per_s_if_quiet": round(n * cores / max(full["cpu_seconds"], 1e-9), 1)}
     if full["exit_code"] == 0:
+        same = ingest(out / "reports", work / f"wh_{n}", work / "dagster_home", limit_mb)
+        res.update(no_change=same)
         write_corpus(out, max(1, n // 100), seed=1, formats=("txt", "html"), errors=0.02, noise=0.3, start=n)
         inc = ingest(out / "reports", work / f"wh_{n}", work / "dagster_home", limit_mb)
-        res.update(incremental=inc, incremental_share=round(inc["seconds"] / full["seconds"], 3))
+        res.update(incremental=inc, incremental_share=round(inc["seconds"] / full["seconds"], 3),
+                   incremental_cpu_share=round(inc["cpu_seconds"] / max(full["cpu_seconds"], 1e-9), 3))
     return res
 
 
@@ -155,7 +183,8 @@ def main() -> int:
             print(f"[bench] {n} text/HTML reports …", flush=True)
             result["sizes"].append(bench_size(n, work, limit))
             save(result)
-            print(json.dumps({k: v for k, v in result["sizes"][-1].items() if k not in ("full", "incremental")}), flush=True)
+            print(json.dumps({k: v for k, v in result["sizes"][-1].items() if k not in ("full", "incremental", "no_change")}),
+                  flush=True)
         first = work / f"corpus_{sizes[0]}" if sizes else work / "corpus_sample"
         if not sizes:
             write_corpus(first, 2000, seed=1, formats=("txt", "html"), errors=0.02, noise=0.3)
