@@ -206,7 +206,10 @@ def main() -> int:
             result["pdf"] = {"reports": n_pdf, "generate_s": round(gen, 1), "full": run,
                              "reports_per_s": round(n_pdf / run["seconds"], 2),
                              "mb_per_s": round(corpus_bytes(out / "reports") / 2**20 / run["seconds"], 2),
-                             "process_file_ms": stages.by_format(sorted((out / "reports").rglob("*.pdf"))[:40])}
+                             "process_file_ms": stages.by_format(sorted((out / "reports").rglob("*.pdf"))[:40]),
+                             "reports_per_s_if_quiet": round(n_pdf * (os.cpu_count() or 1) / max(run["cpu_seconds"], 1e-9), 2)}
+            from bench import pdf
+            result["pdf"]["cpu"] = pdf.measure(sorted((out / "reports").rglob("*.pdf")))
         elif n_pdf:
             result["pdf"] = {"skipped": why}
         save(result)
