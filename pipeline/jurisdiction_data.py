@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -151,6 +152,7 @@ def successors() -> tuple[dict[str, str | None], ...]:
     return tuple(maps)
 
 
+@lru_cache(maxsize=None)
 def current_code(adcode: str | None, year: int | None = None) -> str | None:
     """The current code of a division filed under `adcode` (in the code list in force in `year`
     when given): 320829 (洪泽县) → 320813 (洪泽区). None when the division was abolished or the
@@ -161,14 +163,21 @@ def current_code(adcode: str | None, year: int | None = None) -> str | None:
     revs, maps = revisions(), successors()
     if code in current() and (year is None or year > revs[-1][0]):
         return code
-    order = range(len(revs) - 1, -1, -1)
-    if year is not None:
-        at = [i for i in order if revs[i][0] <= year] or [0]
-        order = [at[0], *[i for i in order if i != at[0]]]
-    for i in order:
-        if code in revs[i][1]:
-            return maps[i][code]
+    i = revision_at(code, year)
+    if i is not None:
+        return maps[i][code]
     return code if code in current() else None
+
+
+def revision_at(code: str, year: int | None) -> int | None:
+    """Index of the revision to read `code` in: the one in force at the end of `year` (the
+    oldest when `year` precedes them all) when it holds the code, else the latest that does."""
+    revs = revisions()
+    if year is not None:
+        at = max(bisect_right(revs, year, key=lambda rev: rev[0]) - 1, 0)
+        if code in revs[at][1]:
+            return at
+    return next((i for i in range(len(revs) - 1, -1, -1) if code in revs[i][1]), None)
 
 
 @lru_cache(maxsize=1)
