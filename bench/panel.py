@@ -1,118 +1,167 @@
-"""DuckDB latency of the longitudinal queries over a warehouse of 1M reports (generated facts).
+"""The longitudinal tables at national scale: load and materialisation cost, and query latency,
+over a generated warehouse of N reports (default 1M). Imported by bench/run.py; on its own:
 
-Writes `reports` (1M rows over the 3,213 divisions in force × 17 years, several reports per
-jurisdiction and year, in the contract's shape) and `metrics` (12 harmonized input codes per
-report) straight to Parquet with polars — no extraction — loads them into DuckDB as `ogi ingest`
-does (`warehouse.load_duckdb`, which also runs `create_views`),
-then times the `panel` and `coverage` views when `pipeline.views.create_views` defines them,
-else an equivalent pivot / coverage query (said so in the result). Imported by bench/run.py.
+    .venv/bin/python -m bench.panel            # BENCH_PANEL_SIZES (default 1000000), results in
+                                               # bench/results/panel_1m.json (BENCH_PANEL_OUT)
+
+The warehouse: N `reports` over the 3,213 divisions in force × 17 years (several reports per
+jurisdiction and year), sha256-like report ids, and 12 harmonized input codes per report in
+`metrics`, in the contract's shape, written straight to Parquet with polars (no extraction).
+`build` loads it the way `ogi ingest` does (`warehouse.load_duckdb`, which runs `create_views`,
+in a child process so that its peak RSS is its own), then times `create_views` once more on a
+copy with its per-step cost (wall and CPU seconds: the machine may be shared, CPU time is the
+steadier number). `latency` times the queries users run, with the result fetched as Python
+rows (`fetchall`) and as Arrow.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+ROOT = Path(__file__).resolve().parents[1]
 # harmonized inputs (metric catalogue §5): every report carries these codes
 CODES = ("requests.received", "outcomes.granted", "outcomes.partial", "outcomes.denied", "outcomes.unable",
          "outcomes.not_processed", "outcomes.other", "outcomes.already_public", "outcomes.not_exist",
          "reconsideration.total", "litigation.total", "outcomes.total")
-PANEL_SQL = """
-SELECT r.adcode, r.report_year AS year,
-  max(m.value) FILTER (WHERE m.metric_code = 'requests.received') AS requests_received,
-  sum(m.value) FILTER (WHERE m.metric_code IN ('outcomes.granted', 'outcomes.already_public')) AS granted,
-  max(m.value) FILTER (WHERE m.metric_code = 'outcomes.partial') AS partially_granted,
-  max(m.value) FILTER (WHERE m.metric_code = 'outcomes.denied') AS refused,
-  sum(m.value) FILTER (WHERE m.metric_code IN ('outcomes.unable', 'outcomes.not_exist')) AS unable_to_provide,
-  sum(m.value) FILTER (WHERE m.metric_code IN ('outcomes.not_processed', 'outcomes.other')) AS not_processed_or_other,
-  max(m.value) FILTER (WHERE m.metric_code = 'reconsideration.total') AS reconsiderations,
-  max(m.value) FILTER (WHERE m.metric_code = 'litigation.total') AS lawsuits
-FROM reports r JOIN metrics m USING (report_id)
-WHERE r.status = 'ok' AND m.requester = 'total' AND m.period = 'year'
-GROUP BY ALL
-"""
-COVERAGE_SQL = """
-WITH years AS (SELECT range AS year FROM range(2008, 2025)),
-     places AS (SELECT DISTINCT adcode FROM reports WHERE adcode IS NOT NULL)
-SELECT p.adcode, y.year, count(r.report_id) > 0 AS has_report, min(r.report_id) AS report_id
-FROM places p CROSS JOIN years y LEFT JOIN reports r ON r.adcode = p.adcode AND r.report_year = y.year
-GROUP BY ALL
+QUERIES = {
+    "panel": "SELECT * FROM panel",
+    "coverage": "SELECT * FROM coverage",
+    "coverage_summary": "SELECT * FROM coverage_summary",
+    "rates": "SELECT * FROM rates",
+    "yoy": "SELECT * FROM yoy",
+    "series_chosen": "SELECT * FROM series WHERE chosen",
+    "series_one_jurisdiction": "SELECT * FROM series WHERE jurisdiction_id = '350128'",
+}
+LOAD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[2])
+from pipeline import warehouse
+a, c = time.perf_counter(), time.process_time()
+counts = warehouse.load_duckdb(sys.argv[1])
+with open("/proc/self/status") as f:   # VmHWM: this process's own peak (ru_maxrss would count the parent's pages at fork)
+    peak_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+print(json.dumps({"counts": counts, "wall_s": time.perf_counter() - a, "cpu_s": time.process_time() - c,
+                  "peak_rss_mb": peak_kb / 1024}))
 """
 
 
-def build(root: Path, n_reports: int = 1_000_000) -> dict:
-    """Write the generated warehouse under `root` and load ogi.duckdb the way `ogi ingest` does
-    (`warehouse.load_duckdb`: tables, then `create_views`); returns sizes and seconds."""
+def generate(root: Path, n_reports: int) -> dict:
+    """Write the generated `reports`, `metrics` and `dim_jurisdiction` Parquet under `root`."""
     from pipeline import warehouse
+    from pipeline.jurisdiction import dim_jurisdiction_rows
     from pipeline.synth import jurisdictions
     from schemas import conform
 
-    started = time.perf_counter()
     places = pl.DataFrame([(i, c, lvl, gov) for i, (c, lvl, gov, _) in enumerate(jurisdictions())],
                           schema=["k", "adcode", "admin_level", "jurisdiction_name"], orient="row")
-    k = places.height
+    ids = pl.Series("report_id", [hashlib.sha256(b"bench-%d" % i).hexdigest() for i in range(n_reports)])
     reports = (
-        pl.DataFrame({"i": pl.int_range(n_reports, eager=True)})
-        .with_columns(k=pl.col("i") % k, report_year=(2008 + (pl.col("i") // k) % 17).cast(pl.Int64),
-                      report_id=pl.col("i").cast(pl.String).str.zfill(12))
+        pl.DataFrame({"i": pl.int_range(n_reports, eager=True)}).with_columns(ids)
+        .with_columns(k=pl.col("i") % places.height, report_year=(2008 + (pl.col("i") // places.height) % 17).cast(pl.Int64))
         .join(places, on="k", how="left")
         .with_columns(status=pl.lit("ok"), doc_type=pl.lit("annual_report"), format=pl.lit("txt"),
                       bytes=pl.lit(20000), extractor_version=pl.lit("bench"),
-                      source_path=pl.format("/corpus/{}.txt", pl.col("report_id")),
+                      source_path=pl.format("corpus/{}.txt", pl.col("i")),
                       era=pl.when(pl.col("report_year") < 2014).then(pl.lit("pre2014"))
                       .when(pl.col("report_year") < 2019).then(pl.lit("stat2014"))
                       .when(pl.col("report_year") < 2021).then(pl.lit("fmt2019")).otherwise(pl.lit("fmt2021")))
         .drop("i", "k"))
-    codes = pl.DataFrame({"metric_code": list(CODES)})
-    metrics = (reports.select("report_id").join(codes, how="cross")
+    metrics = (reports.select("report_id").join(pl.DataFrame({"metric_code": list(CODES)}), how="cross")
                .with_columns(requester=pl.lit("total"), period=pl.lit("year"), method=pl.lit("table"),
                              unit=pl.lit("item"), qualifier=pl.lit("exact"),
                              value=(pl.concat_str("report_id", "metric_code").hash(7) % 500).cast(pl.Float64)))
     warehouse.write_table(root, "reports", conform("reports", reports))
     warehouse.write_table(root, "metrics", conform("metrics", metrics))
-    # the dimension the views join, built as the pipeline builds it (one report per jurisdiction)
-    from pipeline.jurisdiction import dim_jurisdiction_rows
-    dim = dim_jurisdiction_rows(reports.unique("adcode", keep="first").to_dicts())
+    dim = dim_jurisdiction_rows(reports.unique("adcode", keep="first").to_dicts())  # as the pipeline builds it
     warehouse.write_table(root, "dim_jurisdiction", pl.DataFrame(dim, infer_schema_length=None))
-    written = time.perf_counter()
+    return {"reports": reports.height, "metric_rows": metrics.height}
+
+
+def materialise(db: Path) -> dict:
+    """`create_views` on a copy of the loaded database (a refresh: the same work as at load), with
+    the cost of each step, and the database's size."""
+    from pipeline import load
+    from pipeline.views import create_views
+    copy = db.with_name("materialise.duckdb")
+    shutil.copy(db, copy)
+    steps: dict[str, dict] = {}
     try:
-        counts, views_error = warehouse.load_duckdb(root), None
-    except Exception as exc:          # views under construction elsewhere: time the equivalent queries
-        views_error = f"{type(exc).__name__}: {exc}"[:300]
-        with duckdb.connect(str(root / "ogi.duckdb")) as con:
-            for table in ("reports", "metrics"):
-                con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet(?)",
-                            [[str(p) for p in warehouse.table_files(root, table)]])
-        counts = {"reports": reports.height, "metrics": metrics.height}
-    with duckdb.connect(str(root / "ogi.duckdb"), read_only=True) as con:
-        views = sorted(r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall())
-    return {"reports": reports.height, "metric_rows": metrics.height, "tables_and_views": views, "views_error": views_error,
-            "loaded_rows": {t: counts.get(t) for t in ("reports", "metrics")},
-            "generate_write_s": round(written - started, 2), "duckdb_load_and_views_s": round(time.perf_counter() - written, 2)}
+        with duckdb.connect(str(copy), config={"memory_limit": getattr(load, "MEMORY_LIMIT", "1GB")}) as con:
+            a, c = time.perf_counter(), time.process_time()
+            create_views(con, timer=lambda step, wall, cpu: steps.setdefault(step, {"wall_s": round(wall, 2),
+                                                                                     "cpu_s": round(cpu, 2)}))
+            con.execute("CHECKPOINT")
+            total = {"wall_s": round(time.perf_counter() - a, 2), "cpu_s": round(time.process_time() - c, 2)}
+    finally:
+        copy.unlink(missing_ok=True)
+    return {**total, "steps": {k: v for k, v in steps.items() if v["wall_s"] >= 0.05},
+            "database_mb": round(db.stat().st_size / 2**20, 1)}
 
 
-def _time(con, sql: str, runs: int) -> dict:
-    times, rows = [], 0
+def build(root: Path, n_reports: int = 1_000_000) -> dict:
+    """Generate the warehouse under `root`, load `ogi.duckdb` as `ogi ingest` does, then time a
+    refresh of the stored results; returns sizes, seconds and peak RSS."""
+    started = time.perf_counter()
+    sizes = generate(root, n_reports)
+    written = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", LOAD, str(root), str(ROOT)], capture_output=True, text=True)
+    if done.returncode:
+        return {**sizes, "generate_write_s": round(written - started, 2), "load_error": done.stderr[-2000:]}
+    load = json.loads(done.stdout.strip().splitlines()[-1])
+    return {**sizes, "generate_write_s": round(written - started, 2),
+            "load": {"wall_s": round(load["wall_s"], 2), "cpu_s": round(load["cpu_s"], 2),
+                     "peak_rss_mb": round(load["peak_rss_mb"])},
+            "loaded_rows": {t: load["counts"].get(t) for t in ("reports", "metrics")},
+            "materialise": materialise(root / "ogi.duckdb")}
+
+
+def _time(con: duckdb.DuckDBPyConnection, sql: str, runs: int, arrow: bool) -> dict:
+    walls, cpus, rows = [], [], 0
     for _ in range(runs):
-        a = time.perf_counter()
-        rows = len(con.execute(sql).fetchall())
-        times.append(time.perf_counter() - a)
-    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3), "rows": rows}
+        a, c = time.perf_counter(), time.process_time()
+        rows = con.sql(sql).to_arrow_table().num_rows if arrow else len(con.execute(sql).fetchall())
+        walls.append(time.perf_counter() - a)
+        cpus.append(time.process_time() - c)
+    return {"median_s": round(statistics.median(walls), 3), "min_s": round(min(walls), 3),
+            "min_cpu_s": round(min(cpus), 3), "rows": rows}
 
 
 def latency(root: Path, runs: int = 5) -> dict:
-    """Median and best latency (full result fetched) of panel and coverage, and what was timed."""
-    out = {}
+    """Latency of the queries users run, with the whole result fetched: as Python rows
+    (`fetchall`) and as an Arrow table."""
     with duckdb.connect(str(root / "ogi.duckdb"), read_only=True) as con:
-        have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        for view, fallback in (("panel", PANEL_SQL), ("coverage", COVERAGE_SQL)):
-            sql = f"SELECT * FROM {view}" if view in have else fallback
-            out[view] = {"query": f"view {view}" if view in have else "equivalent query (view not defined yet)",
-                         **_time(con, sql, runs)}
-        # what a plain pivot over the stored tables costs, for comparison with the views
-        out["pivot_equivalent"] = {"query": "PANEL_SQL (bench/panel.py)", **_time(con, PANEL_SQL, runs)}
-        out["coverage_equivalent"] = {"query": "COVERAGE_SQL (bench/panel.py)", **_time(con, COVERAGE_SQL, runs)}
-    return out
+        return {name: {"fetchall": _time(con, sql, runs, False), "arrow": _time(con, sql, runs, True)}
+                for name, sql in QUERIES.items()}
+
+
+def main() -> int:
+    import tempfile
+    sizes = [int(s) for s in os.environ.get("BENCH_PANEL_SIZES", "1000000").split(",") if s.strip()]
+    out = ROOT / "bench" / "results" / os.environ.get("BENCH_PANEL_OUT", "panel_1m.json")
+    result: dict = {"machine": {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg()}, "sizes": []}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="ogi-panel-") as tmp:
+            print(f"[bench] panel over {n} reports …", flush=True)
+            entry = {"build": build(Path(tmp), n)}
+            if "load_error" not in entry["build"]:
+                entry.update(latency(Path(tmp), runs=3))
+            entry["load_average_at_end"] = os.getloadavg()
+            result["sizes"].append(entry)
+            out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+            print(json.dumps(entry, ensure_ascii=False)[:1500], flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

@@ -1,31 +1,35 @@
 """Longitudinal views of the warehouse (metric catalogue §5), created in `ogi.duckdb` each time
-it is rebuilt (`pipeline.warehouse.load_duckdb` calls `create_views` after loading the tables).
+it is loaded (`pipeline.warehouse.load_duckdb` calls `create_views` after loading the tables).
 
-Two helper tables come from Python, since they need the division history:
-- `report_jurisdiction`: each report's stable `jurisdiction_id` (`pipeline.jurisdiction_dim`),
-  its government's id and the code that lineage had in the report's year;
+Two helper tables come from Python, since they need the division history
+(`pipeline.jurisdiction_frames`):
+- `jurisdiction_keys`: per distinct (jurisdiction_name, admin_level, adcode, report_year), the
+  stable `jurisdiction_id`, its government's id and the code that lineage had in that year (the
+  view `report_jurisdiction` joins it to the reports);
 - `jurisdiction_codes`: every code of each government's lineage, with its name and years.
 Before them, input views with every column the views read (`report_base`, `metric_values` —
 the requester 'total', period 'year' values, with `nested_under` — and `jurisdiction_base`),
-so that a table loaded from older or partial Parquet still works. Then the views of
-`views_series.sql` (series_definitions, series_caveats: the catalogue's §5 as data) and
-`views.sql` (report_choice, report_layout, series, panel, coverage, coverage_summary, yoy,
-rates). See docs/analysis.md.
+so that a table loaded from older or partial Parquet still works. Then `views_series.sql`
+(series_definitions, series_caveats: the catalogue's §5 as data), `views.sql` (report_choice,
+report_layout, series) and `views_panel.sql` (coverage, coverage_summary, panel, yoy, rates):
+the expensive results are computed once, set-based, into `stored_*` tables, and the views users
+query read them.
+`create_views` is idempotent: call it again after any change to the tables to refresh them.
+See docs/analysis.md.
 """
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-SQL_FILES = (Path(__file__).with_name("views_series.sql"), Path(__file__).with_name("views.sql"))
-HELPER_TABLES = ("report_jurisdiction", "jurisdiction_codes")
-_RJ_SCHEMA = {"report_id": pl.String, "jurisdiction_id": pl.String, "government_id": pl.String,
-              "adcode_of_year": pl.String}
-_CODES_SCHEMA = {"jurisdiction_id": pl.String, "adcode": pl.String, "name": pl.String,
-                 "first_year": pl.Int64, "last_year": pl.Int64, "in_force": pl.Boolean}
+SQL_FILES = tuple(Path(__file__).with_name(f"{name}.sql") for name in ("views_series", "views", "views_panel"))
+_KEY = ("jurisdiction_name", "admin_level", "adcode", "report_year")
+HELPER_TABLES = ("jurisdiction_keys", "jurisdiction_codes")
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str] | None:
@@ -34,14 +38,7 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str] | None:
     return {row[0] for row in found} or None
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
-def _create_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict], schema: dict) -> None:
-    frame = pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+def _create_table(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
     con.register("_frame", frame.to_arrow())
     try:
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
@@ -49,34 +46,20 @@ def _create_table(con: duckdb.DuckDBPyConnection, name: str, rows: list[dict], s
         con.unregister("_frame")
 
 
-def report_jurisdiction_rows(reports: list[dict]) -> list[dict]:
-    """(report_id, jurisdiction_id, government_id, adcode_of_year) for the reports naming one."""
-    from pipeline.jurisdiction_dim import code_of_year, report_jurisdiction_id
-    out = []
-    for r in reports:
-        jid = report_jurisdiction_id(r)
-        if jid is None:
-            continue
-        gov = jid.split(":")[0] if jid[:1].isdigit() else None
-        out.append({"report_id": r["report_id"], "jurisdiction_id": jid, "government_id": gov,
-                    "adcode_of_year": code_of_year(gov, r.get("report_year")) if gov else r.get("adcode")})
-    return out
-
-
-def jurisdiction_codes_rows(governments: list[str]) -> list[dict]:
-    from pipeline.jurisdiction_dim import code_rows
-    return [row for gov in sorted(set(governments)) for row in code_rows(gov)]
-
-
 def create_helper_tables(con: duckdb.DuckDBPyConnection) -> None:
-    reports = _rows(con, "SELECT report_id, jurisdiction_name, admin_level, adcode, report_year FROM report_base "
-                         "WHERE jurisdiction_name IS NOT NULL OR adcode IS NOT NULL")
-    rj = report_jurisdiction_rows(reports)
-    _create_table(con, "report_jurisdiction", rj, _RJ_SCHEMA)
-    dim = _rows(con, "SELECT jurisdiction_id FROM jurisdiction_base WHERE jurisdiction_id IS NOT NULL")
-    governments = {r["jurisdiction_id"] for r in dim if r["jurisdiction_id"][:1].isdigit() and ":" not in r["jurisdiction_id"]}
-    governments |= {r["government_id"] for r in rj if r["government_id"]}
-    _create_table(con, "jurisdiction_codes", jurisdiction_codes_rows(sorted(governments)), _CODES_SCHEMA)
+    """`jurisdiction_keys` (what `report_jurisdiction` reads) and `jurisdiction_codes`. The
+    division history is looked up (`pipeline.jurisdiction_frames`) once per distinct
+    (jurisdiction_name, admin_level, adcode, report_year) — a few thousand at national scale."""
+    from pipeline.jurisdiction_frames import jurisdiction_codes_frame, report_jurisdiction_frame
+    keys = pl.from_arrow(con.sql(f"SELECT DISTINCT {', '.join(_KEY)} FROM report_base").to_arrow_table())
+    # report_jurisdiction_frame maps report rows; each row here is a key, numbered in place of a report_id
+    keys = keys.with_row_index("report_id").with_columns(pl.col("report_id").cast(pl.String))
+    ids = keys.join(report_jurisdiction_frame(keys), on="report_id").drop("report_id")
+    _create_table(con, "jurisdiction_keys", ids)
+    dim = con.execute("SELECT DISTINCT jurisdiction_id FROM jurisdiction_base WHERE jurisdiction_id IS NOT NULL").fetchall()
+    governments = {j for (j,) in dim if j[:1].isdigit() and ":" not in j}
+    governments |= set(ids.get_column("government_id").drop_nulls().to_list())
+    _create_table(con, "jurisdiction_codes", jurisdiction_codes_frame(governments))
 
 
 # The columns the views read, with their types: a table loaded from older or partial Parquet
@@ -106,18 +89,46 @@ def create_inputs(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {cols} {source}")
 
 
-def view_names(sql: str) -> list[str]:
-    return re.findall(r"CREATE OR REPLACE VIEW (\w+)", sql)
+_CREATE = re.compile(r"CREATE OR REPLACE (TEMP )?(TABLE|VIEW) (\w+)")
 
 
-def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create the helper tables and the analysis views on a freshly loaded warehouse (the
-    tables `reports`, `metrics`, `dim_jurisdiction` must exist); returns the views' names."""
-    create_inputs(con)
-    create_helper_tables(con)
-    names = [*INPUTS]
+def statements() -> list[tuple[str, str, str]]:
+    """(kind, name, sql) of every statement of the SQL files, in order; kind is TABLE, VIEW or
+    TEMP (a working table dropped with the connection)."""
+    out = []
     for path in SQL_FILES:
-        sql = path.read_text(encoding="utf-8")
-        con.execute(sql)
-        names += view_names(sql)
-    return names
+        for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
+            found = _CREATE.search(statement.query)
+            out.append(("TEMP" if found[1] else found[2], found[3], statement.query))
+    return out
+
+
+def _drop_changed_kinds(con: duckdb.DuckDBPyConnection, wanted: dict[str, str]) -> None:
+    """A database made by an earlier version may hold one of our names as the other kind (a
+    table that is now a view): drop it, since CREATE OR REPLACE cannot change the kind."""
+    have = dict(con.execute("SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+                            "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() "
+                            "WHERE schema_name = 'main' AND NOT internal AND NOT temporary").fetchall())
+    for name, kind in wanted.items():
+        if have.get(name, kind) != kind:
+            con.execute(f"DROP {have[name]} {name}")
+
+
+def create_views(con: duckdb.DuckDBPyConnection, timer: Callable[[str, float, float], None] | None = None) -> list[str]:
+    """Create (or refresh) the helper tables, the stored results and the analysis views on a
+    loaded warehouse (the tables `reports`, `metrics`, `dim_jurisdiction` must exist); returns
+    the views' names. `timer(step, wall_s, cpu_s)`, when given, is told the cost of every step."""
+    def step(label: str, run: Callable, *args) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        run(*args)
+        if timer:
+            timer(label, time.perf_counter() - wall, time.process_time() - cpu)
+
+    todo = statements()
+    _drop_changed_kinds(con, {**dict.fromkeys(INPUTS, "VIEW"), **dict.fromkeys(HELPER_TABLES, "TABLE"),
+                              **{name: kind for kind, name, _ in todo if kind != "TEMP"}})
+    step("inputs", create_inputs, con)
+    step("helper tables", create_helper_tables, con)
+    for _, name, sql in todo:
+        step(name, con.execute, sql)
+    return [*INPUTS, *(name for kind, name, _ in todo if kind == "VIEW")]

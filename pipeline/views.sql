@@ -1,182 +1,173 @@
--- Longitudinal views of the warehouse (metric catalogue §5), run by pipeline/views.py after the
--- tables are loaded and after it has built the input views `report_base`, `metric_values` (the
--- requester 'total', period 'year' values) and `jurisdiction_base`, and the tables
--- `report_jurisdiction` and `jurisdiction_codes`. See docs/analysis.md.
+-- Longitudinal views of the warehouse (metric catalogue §5), part 1: which report stands for each
+-- jurisdiction-year, and the harmonized series of every report. Run by pipeline/views.py after
+-- the tables are loaded and after it has built the input views `report_base`, `metric_values`
+-- (the requester 'total', period 'year' values) and `jurisdiction_base`, the tables
+-- `jurisdiction_keys` and `jurisdiction_codes`, and views_series.sql; views_panel.sql follows.
+-- See docs/analysis.md.
+--
+-- The expensive results are computed once, set-based, into `stored_*` tables (the database is
+-- rebuilt or refreshed by every ingest, so they never go stale); the names users query
+-- (report_choice, report_layout, series, panel, coverage, coverage_summary) are views over them.
 
--- Every report with a jurisdiction and a year, ranked within its jurisdiction-year: the panel
--- uses rank 1 (annual_report first, then status ok, then the latest published_on, then the
--- one with most values, then report_id).
+-- Each report's stable jurisdiction_id, its government's id and the code that government had in
+-- the report's year (jurisdiction_keys holds them per distinct name, level, adcode and year).
+CREATE OR REPLACE VIEW report_jurisdiction AS
+SELECT r.report_id, k.jurisdiction_id, k.government_id, k.adcode_of_year
+FROM report_base r JOIN jurisdiction_keys k
+  ON k.jurisdiction_name IS NOT DISTINCT FROM r.jurisdiction_name AND k.admin_level IS NOT DISTINCT FROM r.admin_level
+ AND k.adcode IS NOT DISTINCT FROM r.adcode AND k.report_year IS NOT DISTINCT FROM r.report_year;
+
+-- What each metric code says about a report: whether it belongs to the 2019 layout (2) or only
+-- to the old one (1), and which series of each layout it is an operand of (bits by series_no;
+-- the nested_only operands count only when the row is nested under 否决公开).
+CREATE OR REPLACE TEMP TABLE code_facts AS
+SELECT c.metric_code,
+  CASE WHEN c.metric_code IN ('outcomes.unable', 'outcomes.not_processed', 'requests.carried_in', 'requests.carried_out')
+            OR c.metric_code LIKE 'outcomes.unable.%' OR c.metric_code LIKE 'outcomes.not_processed.%'
+            OR c.metric_code LIKE 'litigation.direct.%' OR c.metric_code LIKE 'litigation.after_review.%' THEN 2
+       WHEN c.metric_code IN ('outcomes.already_public', 'outcomes.not_exist', 'outcomes.not_this_agency',
+                              'outcomes.asked_to_clarify', 'outcomes.redirected', 'outcomes.other_type') THEN 1
+       ELSE 0 END AS layout_flag,
+  coalesce(bit_or(1::BIGINT << p.series_no) FILTER (WHERE p.layout = 'pre2019' AND NOT p.nested_only), 0) AS old_series,
+  coalesce(bit_or(1::BIGINT << p.series_no) FILTER (WHERE p.layout = 'pre2019'), 0) AS old_series_nested,
+  coalesce(bit_or(1::BIGINT << p.series_no) FILTER (WHERE p.layout = 'fmt2019+' AND NOT p.nested_only), 0) AS new_series,
+  coalesce(bit_or(1::BIGINT << p.series_no) FILTER (WHERE p.layout = 'fmt2019+'), 0) AS new_series_nested
+FROM (SELECT DISTINCT metric_code FROM metric_values) c LEFT JOIN series_parts p USING (metric_code)
+GROUP BY ALL;
+
+-- Every report with a jurisdiction and a year, in one pass over its values. rank: the panel uses
+-- rank 1 (annual_report first, then status ok, then the latest published_on, then the one with
+-- most values, then report_id). layout: the report's codes decide (a 2019 report may still use
+-- the old table), else its era, else its year. rid: the report's number when the reports are
+-- ordered by jurisdiction, year and rank (so rid - rank is the same for a jurisdiction-year).
+-- series_stated: the series (bits by series_no) of its layout it has an operand of.
+CREATE OR REPLACE TABLE stored_report_choice AS
+WITH facts AS (
+  SELECT v.report_id, count(v.value) AS n_values, bit_or(f.layout_flag) AS layout_flags,
+    bit_or(CASE WHEN v.nested_under = 'outcomes.denied' THEN f.old_series_nested ELSE f.old_series END) AS old_series,
+    bit_or(CASE WHEN v.nested_under = 'outcomes.denied' THEN f.new_series_nested ELSE f.new_series END) AS new_series
+  FROM metric_values v LEFT JOIN code_facts f USING (metric_code) GROUP BY v.report_id
+), chosen AS (
+  SELECT r.report_id, k.jurisdiction_id, k.adcode_of_year, r.adcode AS adcode_filed, r.report_year AS year,
+         r.era, r.doc_type, r.status, coalesce(f.n_values, 0) AS n_values,
+         row_number() OVER (PARTITION BY k.jurisdiction_id, r.report_year ORDER BY
+           r.doc_type IS NOT DISTINCT FROM 'annual_report' DESC, r.status IS NOT DISTINCT FROM 'ok' DESC,
+           try_cast(r.published_on AS DATE) DESC NULLS LAST, coalesce(f.n_values, 0) DESC, r.report_id) AS rank,
+         CASE WHEN f.layout_flags & 2 <> 0 THEN 'fmt2019+' WHEN f.layout_flags & 1 <> 0 THEN 'pre2019'
+              WHEN r.era IN ('fmt2019', 'fmt2021') THEN 'fmt2019+' WHEN r.era IN ('pre2014', 'stat2014') THEN 'pre2019'
+              WHEN r.report_year >= 2019 THEN 'fmt2019+' ELSE 'pre2019' END AS layout,
+         f.old_series, f.new_series
+  FROM report_base r JOIN jurisdiction_keys k
+    ON k.jurisdiction_name IS NOT DISTINCT FROM r.jurisdiction_name AND k.admin_level IS NOT DISTINCT FROM r.admin_level
+   AND k.adcode IS NOT DISTINCT FROM r.adcode AND k.report_year = r.report_year
+  LEFT JOIN facts f USING (report_id)
+  WHERE r.report_year IS NOT NULL AND k.jurisdiction_id IS NOT NULL
+), numbered AS (
+  SELECT jurisdiction_id, year, sum(count(*)) OVER (ORDER BY jurisdiction_id, year) - count(*) AS before
+  FROM chosen GROUP BY jurisdiction_id, year
+)
+SELECT * EXCLUDE (old_series, new_series, before), (before + rank)::INTEGER AS rid,
+  coalesce(CASE layout WHEN 'pre2019' THEN old_series ELSE new_series END, 0) AS series_stated
+FROM chosen JOIN numbered USING (jurisdiction_id, year);
+
 CREATE OR REPLACE VIEW report_choice AS
-WITH n AS (SELECT report_id, count(value) AS n_values FROM metric_values GROUP BY report_id)
-SELECT r.report_id, rj.jurisdiction_id, rj.adcode_of_year, r.adcode AS adcode_filed, r.report_year AS year,
-       r.era, r.doc_type, r.status, r.published_on, r.source_path, r.jurisdiction_name,
-       coalesce(n.n_values, 0) AS n_values,
-       row_number() OVER (PARTITION BY rj.jurisdiction_id, r.report_year ORDER BY
-         r.doc_type IS NOT DISTINCT FROM 'annual_report' DESC, r.status IS NOT DISTINCT FROM 'ok' DESC,
-         try_cast(r.published_on AS DATE) DESC NULLS LAST, coalesce(n.n_values, 0) DESC, r.report_id) AS rank
-FROM report_base r JOIN report_jurisdiction rj USING (report_id) LEFT JOIN n USING (report_id)
-WHERE r.report_year IS NOT NULL;
+SELECT c.report_id, c.jurisdiction_id, c.adcode_of_year, c.adcode_filed, c.year, c.era, c.doc_type, c.status,
+  r.published_on, r.source_path, r.jurisdiction_name, c.n_values, c.rank
+FROM stored_report_choice c JOIN report_base r USING (report_id);
 
--- The layout a report's values follow: its codes decide (a 2019 report may still use the old
--- table), else its era, else its year.
 CREATE OR REPLACE VIEW report_layout AS
-SELECT c.report_id,
-  CASE WHEN bool_or(v.metric_code IN ('outcomes.unable', 'outcomes.not_processed', 'requests.carried_in', 'requests.carried_out')
-                    OR v.metric_code LIKE 'outcomes.unable.%' OR v.metric_code LIKE 'outcomes.not_processed.%'
-                    OR v.metric_code LIKE 'litigation.direct.%' OR v.metric_code LIKE 'litigation.after_review.%') THEN 'fmt2019+'
-       WHEN bool_or(v.metric_code IN ('outcomes.already_public', 'outcomes.not_exist', 'outcomes.not_this_agency',
-                    'outcomes.asked_to_clarify', 'outcomes.redirected', 'outcomes.other_type')) THEN 'pre2019'
-       WHEN any_value(c.era) IN ('fmt2019', 'fmt2021') THEN 'fmt2019+'
-       WHEN any_value(c.era) IN ('pre2014', 'stat2014') THEN 'pre2019'
-       WHEN any_value(c.year) >= 2019 THEN 'fmt2019+' ELSE 'pre2019' END AS layout
-FROM report_choice c LEFT JOIN metric_values v USING (report_id)
-GROUP BY c.report_id;
+SELECT report_id, layout FROM stored_report_choice;
+
+-- The methods of the values (table, prose, derived) as bits, and the text of every set of them.
+CREATE OR REPLACE TEMP TABLE method_bits AS
+SELECT method, CASE WHEN count(*) OVER () > 8 THEN error('more than 8 distinct metrics.method values')::BIGINT
+                    ELSE 1::BIGINT << (row_number() OVER (ORDER BY method) - 1) END AS bit
+FROM (SELECT DISTINCT method FROM metric_values WHERE method IS NOT NULL);
+
+CREATE OR REPLACE TABLE method_sets AS
+SELECT m.mask, string_agg(b.method, ',' ORDER BY b.method) AS methods
+FROM (SELECT count(*) AS k FROM method_bits) g, range(1, 1 << g.k) m(mask)
+JOIN method_bits b ON m.mask & b.bit <> 0
+GROUP BY m.mask;
+
+-- One row per report × harmonized series of its layout, in numbers: the value, and in `bits`
+-- the tier used (1 unless only tier 2 states a positive operand; bits 56..63) and, as bits of
+-- that tier, the codes stated (0..15), left blank (16..31) or not in the report (32..47), and
+-- the methods (48..55); the view `series` turns them into counts and text.
+-- A series with a single operand is the report's row of it as it is (one_operand); one with
+-- several adds up the operands the report states (operands); a series the report has no
+-- operand of gets an empty row. (The values are narrowed to the series' codes before they meet
+-- the reports: that also keeps the planner from joining them to series_parts first.)
+CREATE OR REPLACE TABLE stored_series AS
+WITH one_operand AS (
+  SELECT c.rid, c.rank = 1 AS chosen, p.series_no, p.bit, v.value, m.bit AS method_bit, p.operand_bits
+  FROM (FROM metric_values WHERE metric_code IN (SELECT metric_code FROM series_parts WHERE single)) v
+  JOIN stored_report_choice c USING (report_id)
+  JOIN series_parts p ON p.layout = c.layout AND p.metric_code = v.metric_code AND p.single
+  LEFT JOIN method_bits m ON m.method = v.method
+), operands AS (
+  SELECT c.rid, c.rank = 1 AS chosen, p.series_no, p.tier, p.sign, v.value, p.bit << (16 * (p.tier - 1)) AS bit,
+         m.bit << (16 * (p.tier - 1)) AS method_bit, p.operand_bits
+  FROM (FROM metric_values WHERE metric_code IN (SELECT metric_code FROM series_parts WHERE NOT single)) v
+  JOIN stored_report_choice c USING (report_id)
+  JOIN series_parts p ON p.layout = c.layout AND p.metric_code = v.metric_code AND NOT p.single
+  LEFT JOIN method_bits m ON m.method = v.method
+  WHERE NOT p.nested_only OR v.nested_under = 'outcomes.denied'
+), per AS (
+  SELECT rid, series_no, any_value(chosen) AS chosen,
+    coalesce(bit_or(bit) FILTER (WHERE sign > 0 AND value IS NOT NULL), 0) AS stated,
+    coalesce(bit_or(bit) FILTER (WHERE value IS NOT NULL), 0) AS valued,
+    coalesce(bit_or(bit) FILTER (WHERE sign > 0), 0) AS present,
+    coalesce(bit_or(method_bit), 0) AS methods, any_value(operand_bits) AS operands,
+    sum(sign * value) FILTER (WHERE tier = 1) AS total_1, sum(sign * value) FILTER (WHERE tier = 2) AS total_2
+  FROM operands GROUP BY rid, series_no
+  UNION ALL
+  SELECT rid, series_no, chosen, CASE WHEN value IS NOT NULL THEN bit ELSE 0 END, CASE WHEN value IS NOT NULL THEN bit ELSE 0 END,
+    bit, coalesce(method_bit, 0), operand_bits, value, NULL
+  FROM one_operand
+  UNION ALL
+  SELECT c.rid, l.series_no, c.rank = 1, 0, 0, 0, 0, l.operand_bits, NULL, NULL
+  FROM stored_report_choice c JOIN series_layouts l ON l.layout = c.layout AND c.series_stated & (1::BIGINT << l.series_no) = 0
+), lanes AS (
+  SELECT rid, series_no, chosen, tier, CASE WHEN tier = 1 THEN total_1 ELSE total_2 END AS total,
+    (stated >> (16 * (tier - 1))) & 65535 AS stated, (valued >> (16 * (tier - 1))) & 65535 AS valued,
+    (present >> (16 * (tier - 1))) & 65535 AS present, (methods >> (16 * (tier - 1))) & 65535 AS methods,
+    (operands >> (16 * (tier - 1))) & 65535 AS operands
+  FROM (SELECT *, CASE WHEN stated & 65535 = 0 AND stated >> 16 <> 0 THEN 2 ELSE 1 END AS tier FROM per)
+)
+SELECT rid, series_no, chosen, CASE WHEN stated <> 0 THEN total END AS value,
+  valued | ((present & ~stated) << 16) | ((operands & ~present) << 32) | (methods << 48) | (tier::BIGINT << 56) AS bits
+FROM lanes;
 
 -- Long form: one row per report × harmonized series (chosen = the panel's report).
 CREATE OR REPLACE VIEW series AS
-WITH ops AS (
-  SELECT c.report_id, d.series, d.tier, d.sign, d.metric_code, v.value, v.method, v.report_id IS NOT NULL AS present
-  FROM report_choice c JOIN report_layout l USING (report_id)
-  JOIN series_definitions d ON d.layout = l.layout
-  LEFT JOIN metric_values v ON v.report_id = c.report_id AND v.metric_code = d.metric_code
-  WHERE NOT d.nested_only OR v.nested_under = 'outcomes.denied'
-), best AS (
-  SELECT report_id, series, coalesce(min(tier) FILTER (WHERE sign > 0 AND value IS NOT NULL), 1) AS tier
-  FROM ops GROUP BY ALL
-), agg AS (
-  SELECT o.report_id, o.series, b.tier,
-    CASE WHEN count(o.value) FILTER (WHERE o.sign > 0) > 0 THEN sum(o.sign * o.value) END AS value,
-    count(o.value) FILTER (WHERE o.sign > 0) AS parts_stated, count(*) FILTER (WHERE o.sign > 0) AS parts,
-    string_agg(o.metric_code, ',' ORDER BY o.metric_code) FILTER (WHERE o.value IS NOT NULL) AS metric_codes,
-    string_agg(o.metric_code, ', ' ORDER BY o.metric_code) FILTER (WHERE o.sign > 0 AND NOT o.present) AS absent_codes,
-    string_agg(o.metric_code, ', ' ORDER BY o.metric_code) FILTER (WHERE o.sign > 0 AND o.present AND o.value IS NULL) AS blank_codes,
-    string_agg(DISTINCT o.method, ',' ORDER BY o.method) AS methods
-  FROM ops o JOIN best b ON b.report_id = o.report_id AND b.series = o.series AND b.tier = o.tier
-  GROUP BY ALL
+WITH s AS (
+  SELECT rid, series_no, chosen, value, (bits >> 56)::INTEGER AS tier, bits & 65535 AS valued_bits,
+    (bits >> 16) & 65535 AS blank_bits, (bits >> 32) & 65535 AS absent_bits, (bits >> 48) & 255 AS method_bits
+  FROM stored_series
 )
-SELECT c.jurisdiction_id, coalesce(j.adcode, c.adcode_filed) AS adcode, c.adcode_of_year, c.year, a.series, a.value,
-  c.report_id, c.rank = 1 AS chosen, c.era, l.layout, c.doc_type,
-  a.parts_stated, a.parts, a.tier, a.metric_codes, a.methods,
+SELECT c.jurisdiction_id, coalesce(j.adcode, c.adcode_filed) AS adcode, c.adcode_of_year, c.year, l.series, s.value,
+  c.report_id, s.chosen, c.era, c.layout, c.doc_type,
+  coalesce(vc.n_positive, 0) AS parts_stated,
+  coalesce(vc.n_positive, 0) + bit_count(s.blank_bits) + bit_count(s.absent_bits) AS parts,
+  s.tier, vc.codes AS metric_codes, ms.methods,
   concat_ws(' ',
     coalesce(e.caveat, lc.caveat),
-    CASE WHEN c.era IS NOT NULL AND (c.era IN ('fmt2019', 'fmt2021')) <> (l.layout = 'fmt2019+')
-         THEN 'The report uses the ' || l.layout || ' layout although its era is ' || c.era || '.' END,
-    CASE WHEN a.value IS NOT NULL AND a.blank_codes IS NOT NULL THEN 'Left blank, not counted: ' || a.blank_codes || '.' END,
-    CASE WHEN a.value IS NOT NULL AND a.absent_codes IS NOT NULL THEN 'Not in the report: ' || a.absent_codes || '.' END,
-    CASE WHEN a.tier = 2 AND a.value IS NOT NULL THEN 'Group summed from its sub-rows.' END,
+    CASE WHEN c.era IS NOT NULL AND (c.era IN ('fmt2019', 'fmt2021')) <> (c.layout = 'fmt2019+')
+         THEN 'The report uses the ' || c.layout || ' layout although its era is ' || c.era || '.' END,
+    CASE WHEN s.value IS NOT NULL AND bc.codes IS NOT NULL THEN 'Left blank, not counted: ' || bc.codes_spaced || '.' END,
+    CASE WHEN s.value IS NOT NULL AND ac.codes IS NOT NULL THEN 'Not in the report: ' || ac.codes_spaced || '.' END,
+    CASE WHEN s.tier = 2 AND s.value IS NOT NULL THEN 'Group summed from its sub-rows.' END,
     CASE WHEN c.year = 2008 THEN '2008 covers 1 May to 31 December only.' END,
     CASE WHEN c.doc_type IS DISTINCT FROM 'annual_report' THEN 'Not an annual report: document type ' || coalesce(c.doc_type, 'unknown') || '.' END
   ) AS caveat
-FROM agg a JOIN report_choice c USING (report_id) JOIN report_layout l USING (report_id)
+FROM s JOIN stored_report_choice c USING (rid)
+JOIN series_layouts l ON l.series_no = s.series_no AND l.layout = c.layout
+LEFT JOIN series_code_sets vc ON vc.series = l.series AND vc.layout = c.layout AND vc.tier = s.tier AND vc.mask = s.valued_bits
+LEFT JOIN series_code_sets bc ON bc.series = l.series AND bc.layout = c.layout AND bc.tier = s.tier AND bc.mask = s.blank_bits
+LEFT JOIN series_code_sets ac ON ac.series = l.series AND ac.layout = c.layout AND ac.tier = s.tier AND ac.mask = s.absent_bits
+LEFT JOIN method_sets ms ON ms.mask = s.method_bits
 LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = c.jurisdiction_id
-LEFT JOIN series_caveats e ON e.series = a.series AND e.basis = c.era
-     AND (c.era IN ('fmt2019', 'fmt2021')) = (l.layout = 'fmt2019+')
-LEFT JOIN series_caveats lc ON lc.series = a.series AND lc.basis = l.layout;
-
--- One row per jurisdiction and year that has a report: the chosen report's harmonized series.
-CREATE OR REPLACE VIEW panel AS
-WITH s AS (SELECT report_id, series, value, caveat, layout FROM series WHERE chosen),
-c AS (SELECT * FROM report_choice WHERE rank = 1),
-n AS (SELECT jurisdiction_id, year, count(*) AS n_reports FROM report_choice GROUP BY ALL)
-SELECT c.jurisdiction_id, coalesce(j.adcode, c.adcode_filed) AS adcode, c.year,
-  coalesce(j.name, c.jurisdiction_name) AS name, j.admin_level, j.parent_jurisdiction_id, j.province,
-  c.adcode_of_year, c.report_id, c.era, any_value(s.layout) AS layout, c.doc_type, n.n_reports,
-  max(s.value) FILTER (WHERE s.series = 'requests_received') AS requests_received,
-  max(s.caveat) FILTER (WHERE s.series = 'requests_received') AS requests_received_caveat,
-  max(s.value) FILTER (WHERE s.series = 'granted') AS granted,
-  max(s.caveat) FILTER (WHERE s.series = 'granted') AS granted_caveat,
-  max(s.value) FILTER (WHERE s.series = 'partially_granted') AS partially_granted,
-  max(s.caveat) FILTER (WHERE s.series = 'partially_granted') AS partially_granted_caveat,
-  max(s.value) FILTER (WHERE s.series = 'refused') AS refused,
-  max(s.caveat) FILTER (WHERE s.series = 'refused') AS refused_caveat,
-  max(s.value) FILTER (WHERE s.series = 'unable_to_provide') AS unable_to_provide,
-  max(s.caveat) FILTER (WHERE s.series = 'unable_to_provide') AS unable_to_provide_caveat,
-  max(s.value) FILTER (WHERE s.series = 'not_processed_or_other') AS not_processed_or_other,
-  max(s.caveat) FILTER (WHERE s.series = 'not_processed_or_other') AS not_processed_or_other_caveat,
-  max(s.value) FILTER (WHERE s.series = 'replies_total') AS replies_total,
-  max(s.caveat) FILTER (WHERE s.series = 'replies_total') AS replies_total_caveat,
-  max(s.value) FILTER (WHERE s.series = 'reconsiderations') AS reconsiderations,
-  max(s.caveat) FILTER (WHERE s.series = 'reconsiderations') AS reconsiderations_caveat,
-  max(s.value) FILTER (WHERE s.series = 'reconsiderations_corrected') AS reconsiderations_corrected,
-  max(s.caveat) FILTER (WHERE s.series = 'reconsiderations_corrected') AS reconsiderations_corrected_caveat,
-  max(s.value) FILTER (WHERE s.series = 'lawsuits') AS lawsuits,
-  max(s.caveat) FILTER (WHERE s.series = 'lawsuits') AS lawsuits_caveat,
-  max(s.value) FILTER (WHERE s.series = 'lawsuits_corrected') AS lawsuits_corrected,
-  max(s.caveat) FILTER (WHERE s.series = 'lawsuits_corrected') AS lawsuits_corrected_caveat
-FROM c LEFT JOIN s USING (report_id) JOIN n USING (jurisdiction_id, year)
-LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = c.jurisdiction_id
-GROUP BY ALL;
-
--- Every year from a jurisdiction's first report to its last: whether a report exists, which.
-CREATE OR REPLACE VIEW coverage AS
-WITH spans AS (
-  SELECT jurisdiction_id, min(year) AS first_year, max(year) AS last_year, any_value(adcode_filed) AS adcode_filed
-  FROM report_choice GROUP BY jurisdiction_id
-), grid AS (
-  SELECT s.*, g.year FROM spans s, generate_series(s.first_year, s.last_year) AS g(year)
-), found AS (
-  SELECT jurisdiction_id, year, count(*) AS n_reports, count(*) FILTER (WHERE status = 'ok') AS n_ok,
-    list(report_id ORDER BY rank) AS report_ids,
-    any_value(report_id) FILTER (WHERE rank = 1) AS report_id, any_value(doc_type) FILTER (WHERE rank = 1) AS doc_type,
-    any_value(era) FILTER (WHERE rank = 1) AS era, any_value(status) FILTER (WHERE rank = 1) AS status,
-    any_value(n_values) FILTER (WHERE rank = 1) AS n_values
-  FROM report_choice GROUP BY jurisdiction_id, year
-)
-SELECT g.jurisdiction_id, coalesce(j.adcode, g.adcode_filed) AS adcode, g.year, j.name, j.admin_level, j.province,
-  f.report_id IS NOT NULL AS has_report, f.report_id IS NULL AS missing,
-  f.report_id, f.doc_type, f.era, f.status, f.n_values, coalesce(f.n_reports, 0) AS n_reports, f.report_ids,
-  g.first_year, g.last_year
-FROM grid g LEFT JOIN found f USING (jurisdiction_id, year)
-LEFT JOIN jurisdiction_base j ON j.jurisdiction_id = g.jurisdiction_id;
-
--- One row per jurisdiction: its span of years and the years missing in it.
-CREATE OR REPLACE VIEW coverage_summary AS
-SELECT jurisdiction_id, any_value(adcode) AS adcode, any_value(name) AS name, any_value(admin_level) AS admin_level,
-  min(year) AS first_year, max(year) AS last_year, count(*) FILTER (WHERE has_report) AS years_with_report,
-  count(*) FILTER (WHERE missing) AS years_missing, list(year ORDER BY year) FILTER (WHERE missing) AS missing_years
-FROM coverage GROUP BY jurisdiction_id;
-
--- Year-over-year change of each series, against the jurisdiction's previous year with a value.
-CREATE OR REPLACE VIEW yoy AS
-WITH s AS (
-  SELECT *, lag(year) OVER w AS prev_year, lag(value) OVER w AS prev_value, lag(layout) OVER w AS prev_layout
-  FROM series WHERE chosen AND value IS NOT NULL
-  WINDOW w AS (PARTITION BY jurisdiction_id, series ORDER BY year)
-)
-SELECT jurisdiction_id, adcode, series, year, value, prev_year, prev_value, value - prev_value AS change,
-  round((value - prev_value) / nullif(prev_value, 0), 4) AS pct_change,
-  prev_year = year - 1 AS consecutive, prev_layout = layout AS same_layout,
-  concat_ws(' ',
-    CASE WHEN prev_layout <> layout THEN 'Crosses the 2019 format change: the series is defined differently on each side.' END,
-    CASE WHEN prev_year < year - 1 THEN 'The previous value is ' || (year - prev_year) || ' years earlier.' END) AS caveat
-FROM s WHERE prev_year IS NOT NULL;
-
--- Rates per jurisdiction-year, on the panel. The base of the reply shares is replies_total, or
--- the sum of the stated reply categories when the total is not stated.
-CREATE OR REPLACE VIEW rates AS
-WITH b AS (
-  SELECT *,
-    CASE WHEN coalesce(granted, partially_granted, refused, unable_to_provide, not_processed_or_other) IS NOT NULL
-         THEN coalesce(granted, 0) + coalesce(partially_granted, 0) + coalesce(refused, 0)
-              + coalesce(unable_to_provide, 0) + coalesce(not_processed_or_other, 0) END AS categories_sum
-  FROM panel
-)
-SELECT jurisdiction_id, adcode, name, province, admin_level, year, era, layout, report_id,
-  granted, partially_granted, refused, unable_to_provide, not_processed_or_other, replies_total,
-  coalesce(replies_total, categories_sum) AS reply_base,
-  CASE WHEN replies_total IS NOT NULL THEN 'replies_total' WHEN categories_sum IS NOT NULL THEN 'sum of categories' END AS reply_base_source,
-  round(granted / nullif(coalesce(replies_total, categories_sum), 0), 4) AS grant_rate,
-  round(partially_granted / nullif(coalesce(replies_total, categories_sum), 0), 4) AS partial_grant_rate,
-  round(refused / nullif(coalesce(replies_total, categories_sum), 0), 4) AS refusal_rate,
-  round(unable_to_provide / nullif(coalesce(replies_total, categories_sum), 0), 4) AS unable_rate,
-  reconsiderations, reconsiderations_corrected,
-  round(reconsiderations_corrected / nullif(reconsiderations, 0), 4) AS review_correction_rate,
-  lawsuits, lawsuits_corrected,
-  round(lawsuits_corrected / nullif(lawsuits, 0), 4) AS lawsuit_correction_rate,
-  concat_ws(' ',
-    CASE WHEN layout = 'fmt2019+' THEN 'From 2019 the base (总计) includes requests carried in from last year.'
-         ELSE 'Before 2019 granted includes replies that the information was already public.' END,
-    CASE WHEN replies_total IS NULL AND categories_sum IS NOT NULL THEN 'No total stated: base is the sum of the stated categories.' END,
-    CASE WHEN reconsiderations IS NOT NULL AND reconsiderations_corrected IS NULL THEN 'Review results not stated.' END
-  ) AS caveat
-FROM b;
+LEFT JOIN series_caveats e ON e.series = l.series AND e.basis = c.era
+     AND (c.era IN ('fmt2019', 'fmt2021')) = (c.layout = 'fmt2019+')
+LEFT JOIN series_caveats lc ON lc.series = l.series AND lc.basis = c.layout;

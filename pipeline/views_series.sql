@@ -101,3 +101,39 @@ SELECT * FROM (VALUES
   ('lawsuits_corrected', 'pre2019', 'Lawsuits that corrected the agency (被依法纠错数).'),
   ('lawsuits_corrected', 'fmt2019+', 'Direct suits plus suits after review with the result 纠正.')
 ) AS t(series, basis, caveat);
+
+
+-- Tables for views.sql. A report's operands of a series are handled as bits: each operand has a
+-- bit within its (series, layout, tier), and tier t's bits sit in bits 16(t-1) .. 16t-1 of one
+-- BIGINT, so that one pass over the values gives every tier's sets at once.
+-- series_layouts: every series of each layout, the bits of its positive operands (those a
+-- report may lack: the nested_only ones count only when present), and whether it has a single
+-- operand (then a report's one value is the series: nothing to add up).
+-- series_parts: the operands with their bits. series_code_sets: the text of every set of a
+-- tier's codes, sorted (what `series` shows for a set of bits), and how many are positive operands.
+CREATE OR REPLACE TEMP TABLE series_bits AS
+SELECT d.*, CASE WHEN d.tier NOT IN (1, 2) THEN error('series_definitions: tier must be 1 or 2')::BIGINT
+                 WHEN count(*) OVER (PARTITION BY d.series, d.layout, d.tier) > 16 THEN error('series_definitions: more than 16 codes in a tier')::BIGINT
+                 ELSE 1::BIGINT << (row_number() OVER (PARTITION BY d.series, d.layout, d.tier ORDER BY d.metric_code) - 1) END AS bit,
+  n.series_no
+FROM series_definitions d JOIN (SELECT series, (row_number() OVER (ORDER BY series))::INTEGER AS series_no
+                                FROM (SELECT DISTINCT series FROM series_definitions)) n USING (series);
+
+CREATE OR REPLACE TABLE series_layouts AS
+SELECT series_no, series, layout,
+  coalesce(bit_or(bit << (16 * (tier - 1))) FILTER (WHERE sign > 0 AND NOT nested_only), 0) AS operand_bits,
+  count(*) = 1 AND bool_and(tier = 1 AND sign > 0 AND NOT nested_only) AS single
+FROM series_bits GROUP BY ALL;
+
+CREATE OR REPLACE TEMP TABLE series_parts AS
+SELECT b.*, l.operand_bits, l.single FROM series_bits b JOIN series_layouts l USING (series_no, series, layout);
+
+CREATE OR REPLACE TABLE series_code_sets AS
+WITH t AS (SELECT series, layout, tier, count(*) AS n_codes FROM series_parts GROUP BY ALL)
+SELECT t.series, t.layout, t.tier, m.mask,
+  string_agg(p.metric_code, ',' ORDER BY p.metric_code) AS codes,
+  string_agg(p.metric_code, ', ' ORDER BY p.metric_code) AS codes_spaced,
+  count(*) FILTER (WHERE p.sign > 0) AS n_positive
+FROM t, range(1, 1 << t.n_codes) m(mask)
+JOIN series_parts p ON p.series = t.series AND p.layout = t.layout AND p.tier = t.tier AND m.mask & p.bit <> 0
+GROUP BY ALL;
