@@ -71,7 +71,10 @@ def assemble(root: Path | str, plan, new: Batch, now: dt.datetime) -> Bucket | N
     """The bucket's new tables (or only its added rows: `Bucket.append`); None when they equal
     its files (nothing to write)."""
     keep = plan.keep
-    src = enforce("report_sources", plan.sources)
+    fresh = plan.sources.join(plan.prev_sources, on=SOURCE_KEY, how="anti", nulls_equal=True)
+    src = enforce("report_sources", fresh)  # rows as they were last written were checked then
+    src.frame = pl.concat([plan.sources.join(plan.prev_sources, on=SOURCE_KEY, how="semi", nulls_equal=True), src.frame],
+                          how="diagonal_relaxed").sort("report_id", "source_path", maintain_order=True)
     first = src.frame.sort("missing", "source_path").group_by("report_id", maintain_order=True).agg(
         pl.col("source_path").first(), pl.col("missing").all().alias("source_missing"))
     checked, rejects = [new.reports], [new.rejects, src.rejects]
