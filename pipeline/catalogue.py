@@ -19,11 +19,16 @@ _NOISE = re.compile(
 )
 
 
+_PAREN_NUMBER = re.compile(r"[（(][一二三四五六七八九十\d]+[）)]")
+_LEADING_NUMBER = re.compile(r"^\s*[一二三四五六七八九十]+[、.．]")
+_LIST_NUMBER = re.compile(r"(?:^|(?<=[^\d]))\d{1,2}[、.．](?=\D)")
+
+
 def normalize_label(text: str) -> str:
     """Strip numbering, spaces and punctuation so label variants compare equal."""
-    s = re.sub(r"[（(][一二三四五六七八九十\d]+[）)]", "", text)
-    s = re.sub(r"^\s*[一二三四五六七八九十]+[、.．]", "", s)
-    s = re.sub(r"(?:^|(?<=[^\d]))\d{1,2}[、.．](?=\D)", "", s)
+    s = _PAREN_NUMBER.sub("", text)
+    s = _LEADING_NUMBER.sub("", s)
+    s = _LIST_NUMBER.sub("", s)
     s = _NOISE.sub("", s)
     return s.replace("其中", "")
 
@@ -59,12 +64,19 @@ def metrics() -> dict[str, Metric]:
     return out
 
 
+@lru_cache(maxsize=1)
 def codes() -> frozenset[str]:
     return frozenset(metrics())
 
 
+@lru_cache(maxsize=1)
+def units() -> dict[str, str]:
+    """code → unit (do not modify)."""
+    return {code: m.unit for code, m in metrics().items()}
+
+
 def unit_of(code: str) -> str:
-    return metrics()[code].unit
+    return units()[code]
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +90,11 @@ def _label_index() -> dict[str, str]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _longest_label() -> int:
+    return max(map(len, _label_index()), default=0)
+
+
 @lru_cache(maxsize=4096)
 def code_for_label(label: str, exact: bool = False) -> str | None:
     """The code whose catalogue label the (table row) label is, or ends with (the longest
@@ -88,8 +105,8 @@ def code_for_label(label: str, exact: bool = False) -> str | None:
     index = _label_index()
     if exact:
         return index.get(norm)
-    for i in range(len(norm)):           # suffixes, longest first
-        if (code := index.get(norm[i:])):
+    for i in range(max(0, len(norm) - _longest_label()), len(norm)):   # suffixes, longest first
+        if (code := index.get(norm[i:])):                              # (none longer than a label)
             return code
     return None
 

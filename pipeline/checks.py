@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 REQUESTERS = ("natural_person", "commercial", "research", "public_interest", "legal_service", "other_org")
 FMT2019_PLUS = frozenset({"fmt2019", "fmt2021"})
@@ -97,12 +98,14 @@ def index(metrics: list[dict]) -> dict[tuple, dict]:
     ix: dict[tuple, dict] = {}
     for m in metrics:
         key = (m["metric_code"], m.get("requester") or "total", m.get("period") or "year")
-        ix.setdefault(key, m)
+        if key not in ix:
+            ix[key] = m
     return ix
 
 
+@lru_cache(maxsize=1 << 12, typed=True)
 def num(v: float | None) -> str:
-    """A number as people write it: 52, not 52.0."""
+    """A number as people write it: 52, not 52.0. (Cached: the same small counts recur.)"""
     if v is None:
         return "null"
     return str(int(v)) if float(v).is_integer() else f"{v:.10g}"
@@ -188,26 +191,28 @@ class _Run:
         """Check sum(subject) == sum(parts) for requester `req` (period year).
 
         `optional` parts count only when present. Returns 'pass' | 'failed' | 'na' | None (n/a)."""
+        ix = self.ix
         keys_s = [(c, req, "year") for c in subject]
-        keys_p = [(c, req, "year") for c in parts if c not in optional or (c, req, "year") in self.ix]
-        present = [k for k in keys_s + keys_p if k in self.ix]
+        keys_p = [(c, req, "year") for c in parts if c not in optional or (c, req, "year") in ix]
+        keys = keys_s + keys_p
+        found = [ix.get(k) for k in keys]                  # (rows are dicts, never None)
+        present = [m for m in found if m is not None]
         if len(present) < min_present:
             return None
-        missing = [k[0] for k in keys_s + keys_p if k not in self.ix]
-        null = [_blank_label(self.ix[k]) for k in present if self.ix[k].get("value") is None]
+        missing = [k[0] for k, m in zip(keys, found) if m is None] if len(present) < len(keys) else []
+        null = [_blank_label(m) for m in present if m.get("value") is None]
         tag = "" if req == "total" else f" [{req}]"
         if missing or null:
             desc = f"{' + '.join(subject)} = {' + '.join(k[0] for k in keys_p)}{tag}"
             attr = "unknown" if missing else combine(
-                operand_attribution(self.ix[k], self.ix, self.text) for k in present if self.ix[k].get("value") is None)
-            self.na[check_id].append((desc, [k[0] for k in keys_s + keys_p], null, missing, attr))
+                operand_attribution(m, ix, self.text) for m in present if m.get("value") is None)
+            self.na[check_id].append((desc, [k[0] for k in keys], null, missing, attr))
             return "na"
-        ms_s = [self.ix[k] for k in keys_s]
-        ms_p = [self.ix[k] for k in keys_p]
+        ms_s, ms_p = found[:len(keys_s)], found[len(keys_s):]
         if order_by_text and all(m.get("char_start") is not None for m in ms_p):
             ms_p.sort(key=lambda m: m["char_start"])
-        actual = sum(_value(m) for m in ms_s)
-        expected = sum(_value(m) for m in ms_p)
+        actual = sum(float(m["value"]) for m in ms_s)          # (no value is blank here: `_value`)
+        expected = sum(float(m["value"]) for m in ms_p)
         if abs(actual - expected) <= TOL * max(1.0, abs(actual)):
             return "pass"
         attr = combine(operand_attribution(m, self.ix, self.text) for m in ms_s + ms_p)
@@ -257,9 +262,10 @@ def _side(ms: list[dict], name: str | None) -> str:
 def _derived(report_id, code, req, period, parts: list[dict], evidence: str) -> dict:
     quals = {p.get("qualifier") or "exact" for p in parts}
     qualifier = "exact" if quals == {"exact"} else ("about" if "about" in quals else "at_least")
+    values = [_value(p) for p in parts]
     return {
         "report_id": report_id, "metric_code": code, "requester": req, "period": period,
-        "value": float(sum(_value(p) for p in parts)), "raw": "+".join(num(_value(p)) for p in parts),
+        "value": float(sum(values)), "raw": "+".join(map(num, values)),
         "unit": parts[0].get("unit") or "item", "qualifier": qualifier, "method": "derived",
         "evidence": evidence, "char_start": None, "char_end": None,
         "table_index": None, "row_index": None, "col_index": None,
@@ -267,7 +273,7 @@ def _derived(report_id, code, req, period, parts: list[dict], evidence: str) -> 
 
 
 def _outcome_slots(ix: dict) -> list[tuple[str, str]]:
-    return sorted({(k[1], k[2]) for k in ix if k[0].startswith("outcomes.")})
+    return sorted({(req, per) for code, req, per in ix if code[:9] == "outcomes."})
 
 
 def _blank_groups(era: str | None, rid: str | None, ix: dict) -> list[dict]:
@@ -279,8 +285,10 @@ def _blank_groups(era: str | None, rid: str | None, ix: dict) -> list[dict]:
     slots = _outcome_slots(ix)
     for group, subs in groups_for(era).items():
         for req, per in slots:
+            if (group, req, per) in ix:
+                continue
             parts = [ix.get((s, req, per)) for s in subs]
-            if (group, req, per) in ix or any(p is None for p in parts):
+            if any(p is None for p in parts):
                 continue
             out.append({"report_id": rid, "metric_code": group, "requester": req,
                         "period": per, "value": None, "raw": "", "qualifier": "exact", "method": "derived",
@@ -289,15 +297,16 @@ def _blank_groups(era: str | None, rid: str | None, ix: dict) -> list[dict]:
     return out
 
 
-def derive(report: dict, metrics: list[dict]) -> list[dict]:
+def derive(report: dict, metrics: list[dict], *, ix: dict | None = None) -> list[dict]:
     """Derived metric rows of a fmt2019+ report (none for other eras).
 
     - table-3 groups (outcomes.denied / unable / not_processed, fmt2021 outcomes.other) per
       requester column and period, when the group's key is absent and every sub-row is stated;
     - litigation.{total,upheld,corrected,other,pending} = direct + after_review, when both are
       stated and the key is absent.
-    A key already present (stated, blank, or derived before) is never replaced."""
-    return _derive_ix(report.get("era"), report.get("report_id"), index(metrics))
+    A key already present (stated, blank, or derived before) is never replaced.
+    `ix`: `index(metrics)` if the caller has it."""
+    return _derive_ix(report.get("era"), report.get("report_id"), index(metrics) if ix is None else ix)
 
 
 def _derive_ix(era: str | None, rid: str | None, ix: dict) -> list[dict]:
@@ -310,8 +319,8 @@ def _derive_ix(era: str | None, rid: str | None, ix: dict) -> list[dict]:
             if (group, req, per) in ix:
                 continue
             parts = [ix.get((s, req, per)) for s in subs]
-            if all(_stated(p) for p in parts):
-                out.append(_derived(rid, group, req, per, parts, " + ".join(subs)))
+            if all(p is not None and p.get("method") in STATED and p.get("value") is not None for p in parts):
+                out.append(_derived(rid, group, req, per, parts, " + ".join(subs)))     # (all `_stated`)
     for part in LITIGATION_PARTS:
         code = f"litigation.{part}"
         if (code, "total", "year") in ix:
@@ -326,20 +335,23 @@ def _derive_ix(era: str | None, rid: str | None, ix: dict) -> list[dict]:
 
 # --------------------------------------------------------------------------- the checks
 
-def check_report(report: dict, metrics: list[dict], text: str = "") -> list[dict]:
-    """quality_issues rows of one report (failed and not-assessable identities only)."""
+def check_report(report: dict, metrics: list[dict], text: str = "", *, ix: dict | None = None) -> list[dict]:
+    """quality_issues rows of one report (failed and not-assessable identities only).
+    `ix`: `index(metrics)` of metrics that already hold their `derive` rows (as the extractor
+    passes them): deriving again would add nothing, derived rows being no one's parts."""
     rid = report.get("report_id")
     era = report.get("era")
-    stated_ix = index(metrics)
+    derived = ix is not None
+    stated_ix = index(metrics) if ix is None else ix
     ix = dict(stated_ix)                                  # stated rows win over derived ones
-    for extra in (_derive_ix, _blank_groups):
+    for extra in (_blank_groups,) if derived else (_derive_ix, _blank_groups):
         for d in extra(era, rid, ix):
             ix.setdefault((d["metric_code"], d["requester"], d["period"]), d)
     run = _Run(rid, ix, text)
-    year_keys = [k for k in stated_ix if k[2] == "year"]
     reqs_of = defaultdict(set)
-    for code, req, _ in year_keys:
-        reqs_of[code].add(req)
+    for code, req, per in stated_ix:
+        if per == "year":
+            reqs_of[code].add(req)
 
     if era in FMT2019_PLUS:
         _fmt2019_checks(run, era, stated_ix, reqs_of)
@@ -366,7 +378,7 @@ def _fmt2019_checks(run: _Run, era: str, stated_ix: dict, reqs_of: dict) -> None
                      subject_name="outcomes.total + carried_out", parts_name="received + carried_in")
     # T3-ROWSUM on stated rows only (a derived row adds up by construction)
     for code in sorted(reqs_of):
-        if all(r in reqs_of[code] for r in REQUESTERS):
+        if reqs_of[code].issuperset(REQUESTERS):
             _rowsum(run, stated_ix, code)
     outcome_reqs = set().union(*(reqs_of[c] for c in ("outcomes.total",) + OUTCOME_ROWS),
                                *(reqs_of[s] for subs in groups_for(era).values() for s in subs))
@@ -384,13 +396,14 @@ def _fmt2019_checks(run: _Run, era: str, stated_ix: dict, reqs_of: dict) -> None
 
 def _rowsum(run: _Run, stated_ix: dict, code: str) -> None:
     """T3-ROWSUM for one row: total column = the six requester columns."""
-    keys = [(code, r, "year") for r in REQUESTERS]
-    total_key = (code, "total", "year")
-    parts = [stated_ix[k] for k in keys]
-    if any(m.get("method") == "derived" for m in parts + [stated_ix.get(total_key) or {}]):
+    parts = [stated_ix[(code, r, "year")] for r in REQUESTERS]
+    total = stated_ix.get((code, "total", "year"))
+    for m in parts:
+        if m.get("method") == "derived":
+            return
+    if total is not None and total.get("method") == "derived":
         return
-    null = [f"{code}[{k[1]}]" for k, m in zip(keys, parts) if m.get("value") is None]
-    total = stated_ix.get(total_key)
+    null = [f"{code}[{r}]" for r, m in zip(REQUESTERS, parts) if m.get("value") is None]
     if total is None or total.get("value") is None or null:
         if total is not None and total.get("value") is None:
             null.insert(0, f"{code}[total]")
@@ -399,8 +412,8 @@ def _rowsum(run: _Run, stated_ix: dict, code: str) -> None:
         attr = "unknown" if missing else combine(operand_attribution(m, stated_ix, run.text) for m in blanks)
         run.na["T3-ROWSUM"].append((f"{code}: total = sum of six requester columns", [code], null, missing, attr))
         return
-    expected = sum(_value(m) for m in parts)
-    actual = _value(total)
+    expected = sum(float(m["value"]) for m in parts)      # (no value is blank here: `_value`)
+    actual = float(total["value"])
     if abs(actual - expected) > TOL * max(1.0, abs(actual)):
         attr = combine(operand_attribution(m, stated_ix, run.text) for m in parts + [total])
         msg = (f"T3-ROWSUM: {code} requester columns {'+'.join(num(_value(m)) for m in parts)} = "

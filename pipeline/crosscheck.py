@@ -28,10 +28,13 @@ def percent_mentions(text: str, values: list[dict], numbers: list | None = None)
     last_count = None
     sent_start = 0
     scanned = 0
+    rtext, n = text[::-1], len(text)
     for num in numbers:
-        cut = None
-        for m in _SENT_END.finditer(text, max(sent_start, scanned), num.start):   # each char once
-            cut = m.end()
+        # the end of the last sentence break in text[max(sent_start, scanned):num.start] (each char
+        # looked at once), found as the first break of the reversed text (breaks are one character)
+        lo = sent_start if sent_start > scanned else scanned
+        m = _SENT_END.search(rtext, n - num.start, n - lo) if lo < num.start else None
+        cut = n - m.start() if m else None
         scanned = max(scanned, num.start)
         if cut is not None:
             sent_start, last_count = cut, None

@@ -7,15 +7,18 @@ covers a narrower scope); a stated value is never replaced by a derived one.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from operator import attrgetter
 
 from pipeline import checks, crosscheck, metadata, prose
 from pipeline.model import Document
-from pipeline.numbers import find_numbers
+from pipeline.numbers import Spans, find_numbers
 from pipeline.rows import document_rows
 from pipeline.settle import settle
 from pipeline.table_walk import walk
 
 _SNIPPET = 40
+_START, _END = attrgetter("start"), attrgetter("end")
 
 
 def _evidence(text: str, start: int | None, end: int | None) -> str | None:
@@ -25,14 +28,36 @@ def _evidence(text: str, start: int | None, end: int | None) -> str | None:
     return " ".join(text[a:b].split())
 
 
+_ODD_WS = re.compile(r"[^\S \n]")     # whitespace other than ' ' and '\n'
+
+
+def _add_evidence(rows: list[dict], text: str, report_id: str) -> None:
+    """`report_id` and `evidence` (`_evidence`) of every row. When the only whitespace of the
+    text is ' ' and '\n', a snippet without two whitespace characters in a row is the window
+    with '\n' read as ' ', stripped: no split and join needed."""
+    flat = text.replace("\n", " ") if _ODD_WS.search(text) is None else None
+    for v in rows:
+        v["report_id"] = report_id
+        start, end = v.get("char_start"), v.get("char_end")
+        if start is None or end is None:
+            v["evidence"] = None
+            continue
+        a, b = (start - _SNIPPET if start > _SNIPPET else 0), end + _SNIPPET // 2
+        if flat is not None and "  " not in (w := flat[a:b]):
+            v["evidence"] = w.strip()
+        else:
+            v["evidence"] = " ".join(text[a:b].split())
+
+
 def _skip_spans(doc: Document, rows) -> list[tuple[int, int]]:
     spans = []
     for t in doc.tables:
         cells = [c for r in t.rows for c in r]
         if cells:
-            spans.append((min(c.start for c in cells), max(c.end for c in cells)))
+            spans.append((min(map(_START, cells)), max(map(_END, cells))))
     for r in rows:
-        spans.extend((tok.start, tok.end) for tok in r.tokens)
+        for tok in r.tokens:
+            spans.append((tok.start, tok.end))
     return spans
 
 
@@ -45,7 +70,7 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     era = metadata.era(text, year)
     rows = document_rows(doc)
     table_values, pendings, issues = walk(text, rows)
-    skip = _skip_spans(doc, rows)
+    skip = Spans(_skip_spans(doc, rows))
     numbers = find_numbers(text, skip)
     prose_values = prose.extract(text, year, era, skip, numbers)
     settled, more = settle(pendings, table_values, prose_values)
@@ -53,24 +78,23 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     metrics: dict[tuple, dict] = {}
     for v in table_values + settled + prose_values:
         key = (v["metric_code"], v["requester"], v["period"])
-        if key not in metrics or (metrics[key]["value"] is None and v["value"] is not None):
+        if (had := metrics.get(key)) is None or (had["value"] is None and v["value"] is not None):
             metrics[key] = v        # a blank cell gives way to a number stated elsewhere
-    out = []
-    for v in metrics.values():
-        v["report_id"] = report_id
-        v["evidence"] = _evidence(text, v.get("char_start"), v.get("char_end"))
-        out.append(v)
+    out = list(metrics.values())
+    _add_evidence(out, text, report_id)
     fields = {"doc_type": doc_type, "report_year": year, "era": era,
               "title": next((t for t in titles if t), None), **metadata.stated_fields(text, doc.meta)}
     report = {"report_id": report_id, **fields}
-    for d in checks.derive(report, out):
+    # `metrics` is `checks.index(out)` (every row has its requester and period) and stays so
+    for d in checks.derive(report, out, ix=metrics):
         d["report_id"] = report_id
-        metrics.setdefault((d["metric_code"], d["requester"], d["period"]), d)
-        if metrics[(d["metric_code"], d["requester"], d["period"])] is d:
+        key = (d["metric_code"], d["requester"], d["period"])
+        if key not in metrics:
+            metrics[key] = d
             out.append(d)
     for i in issues:
         i["report_id"] = report_id
-    issues += checks.check_report(report, out, text)
+    issues += checks.check_report(report, out, text, ix=metrics)
     issues += checks.check_percentages(report_id, crosscheck.percent_mentions(text, prose_values, numbers))
     issues += crosscheck.text_table(report_id, era, table_values + settled, prose_values)
     if year is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from math import comb
 from typing import Callable, Sequence
 
 MAX_WORK = 200_000                       # search steps before giving up (result is truncated)
@@ -94,6 +95,11 @@ def decodings(tokens: Sequence[str] | str, ncols: int, check: Callable[[tuple], 
     row = _prepare(tokens, allow_decimal)
     if row is None or ncols < 1 or not row.fits(0, row.n, ncols):
         return Decodings()
+    if (ncols <= 3 and not row.has_decimal and row.tok_of[-1] == 0 and comb(row.n - 1, ncols - 1) <= limit
+            and (row.n + 1) ** ncols <= max_work):
+        # one digit run into at most three cells: the same splits in the same order, written out
+        # (the search below would stop at neither bound)
+        return _out([c for c in _splits(row.s, 0, ncols) if check is None or check(c)], False, limit)
     found, stack, work = [], [], [0]
 
     def rec(pos: int, k: int) -> None:
@@ -112,6 +118,21 @@ def decodings(tokens: Sequence[str] | str, ncols: int, check: Callable[[tuple], 
     except _Stop:
         work[0] = -1
     return _out(found, work[0] < 0, limit)
+
+
+def _splits(s: str, pos: int, k: int):
+    """The splits of the digits s[pos:] into k cells (no leading zero but a lone 0), first cell
+    shortest first: the order of `decodings`' search."""
+    n = len(s)
+    if k == 1:
+        if s[pos] != "0" or pos + 1 == n:
+            yield (int(s[pos:]),)
+        return
+    stop = n - k + 1 if s[pos] != "0" else min(n - k + 1, pos + 1)    # leave a digit per cell
+    for e in range(pos + 1, stop + 1):
+        head = int(s[pos:e])
+        for tail in _splits(s, e, k - 1):
+            yield (head,) + tail
 
 
 def _bounds_ok(d: int, k: int, rem: int) -> bool:

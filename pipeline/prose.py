@@ -10,17 +10,36 @@ Explicit zero statements (没有收费, 未发生行政复议 …) give 0 when n
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import accumulate
+from typing import NamedTuple
 
-from pipeline import catalogue
-from pipeline.numbers import find_numbers, parse_money_to_yuan
+from pipeline import catalogue, regex_facts
+from pipeline.numbers import Spans, find_numbers, parse_money_to_yuan
 
 _CLAUSE_END = re.compile(r"[，,；;。：:！？!?]|其中|分别为")
-_SENT_END = re.compile(r"[。；;！？!?\n]")
-_YEAR = re.compile(r"(?<![\d])((?:19|20)\d{2})\s*年")
+# _CLAUSE_END as one character class (the regex engine skips ahead by a class alone, not by an
+# alternation), forwards and backwards: a hit on 其/分 (中/为 backwards) counts only with the rest
+# of its word (其中, 分别为); no two breaks overlap, so the first one backwards is the last one
+_BREAK = re.compile(r"[，,；;。：:！？!?其分]")
+_BREAK_REV = re.compile(r"[，,；;。：:！？!?中为]")
+_WORDS = {"其": "中", "分": "别为"}
+_WORDS_REV = {"中": "其", "为": "别分"}
+
+
+def _break(s: str, a: int, b: int, class_: re.Pattern, words: dict) -> int:
+    """Start of the first `_CLAUSE_END` match in s[a:b] (`_BREAK`, `_WORDS`), or of the first
+    reversed one (`_BREAK_REV`, `_WORDS_REV`); -1 if none."""
+    while (m := class_.search(s, a, b)) is not None:
+        q = m.start()
+        rest = words.get(s[q])
+        if rest is None or (s.startswith(rest, q + 1) and q + 1 + len(rest) <= b):
+            return q
+        a = q + 1
+    return -1
+_SENT_END = re.compile(r"[。；;！？!?\n]")      # one character: also finds the last one read backwards
+_WS = re.compile(r"\s+")
+_YEAR = re.compile(r"((?:19|20)\d{2})(?<!\d\d{4})\s*年")   # (?<!\d) before the year, checked after it
 _CUMULATIVE = re.compile(r"截至|截止|累计|以来|历年|至今|至目前|成立以来|上线以来")
 _SUBUNIT = re.compile(r"部门(?:在|共|通过|于|全年|今年)|专线|(?<![我本该])(?:局|委员会|中心)(?:在|共|通过|于|全年|今年)")
 _TOPIC = re.compile(r"行政复议|复议|行政诉讼|诉讼|起诉")
@@ -29,37 +48,58 @@ UNIT_KIND = {"条": "item", "件": "item", "篇": "item", "份": "item", "个": 
              "期": "times", "场次": "times", "件次": "item", "元": "yuan", "万元": "yuan", "亿元": "yuan"}
 
 
+class _Rule(NamedTuple):
+    code: str
+    eras: tuple | None
+    units: tuple | None
+    left: re.Pattern
+    right: re.Pattern | None
+    prev: re.Pattern | None
+    not_: re.Pattern | None
+    not_sentence: re.Pattern | None
+
+
 @lru_cache(maxsize=1)
-def _rules() -> list[dict]:
-    out = []
+def _rules() -> tuple[tuple[_Rule, ...], dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
+    """The prose rules in catalogue order: (all, by last character of the clause, for an empty
+    clause). A rule whose `left` pattern can only end with certain characters is listed under
+    those only; the others (any last character) under every character."""
+    rules, ends = [], []
     for r in catalogue.load()["prose"]:
-        out.append({**r, "_left": re.compile(r.get("left", "$")), "_right": re.compile(r["right"]) if r.get("right") else None,
-                    "_prev": re.compile(r["prev"]) if r.get("prev") else None,
-                    "_not": re.compile(r["not"]) if r.get("not") else None,
-                    "_not_sentence": re.compile(r["not_sentence"]) if r.get("not_sentence") else None})
-    return out
+        opt = {k: re.compile(r[k]) if r.get(k) else None for k in ("right", "prev", "not", "not_sentence")}
+        rules.append(_Rule(r["code"], tuple(r["eras"]) if r.get("eras") else None,
+                           tuple(r["units"]) if r.get("units") else None, re.compile(r.get("left", "$")),
+                           opt["right"], opt["prev"], opt["not"], opt["not_sentence"]))
+        ends.append(regex_facts.last_chars(r.get("left", "$")))
+    chars = set().union(*(e for e in ends if e))
+    index = {c: tuple(r for r, e in zip(rules, ends) if e is None or c in e) for c in chars}
+    return tuple(rules), index, tuple(r for r, e in zip(rules, ends) if e is None)
 
 
-def _clause_start(text: str, pos: int, floor: int) -> int:
+def _clause_start(text: str, pos: int, floor: int, rtext: str | None = None) -> int:
+    """End of the last clause break in text[max(floor, pos - 80):pos] (or that start if none).
+    `rtext` is text[::-1]: the first break found in it backwards is the last one."""
     lo = max(floor, pos - 80)
-    last = lo
-    for m in _CLAUSE_END.finditer(text, lo, pos):
-        last = m.end()
-    return last
+    if rtext is None:
+        rtext = text[::-1]
+    n = len(text)
+    q = _break(rtext, n - pos, n - lo, _BREAK_REV, _WORDS_REV)
+    return n - q if q >= 0 else lo
 
 
-def _sentence_start(text: str, pos: int) -> int:
+def _sentence_start(text: str, pos: int, rtext: str | None = None) -> int:
     lo = max(0, pos - 300)
-    last = lo
-    for m in _SENT_END.finditer(text, lo, pos):
-        last = m.end()
-    return last
+    if rtext is None:
+        rtext = text[::-1]
+    n = len(text)
+    m = _SENT_END.search(rtext, n - pos, n - lo)
+    return n - m.start() if m else lo
 
 
-def _topic(text: str, sent_start: int, pos: int) -> str | None:
+def _topic(text: str, sent_start: int, pos: int, rtext: str | None = None) -> str | None:
     found = _TOPIC.findall(text, sent_start, pos)
     if not found:
-        prev = _sentence_start(text, max(0, sent_start - 1))
+        prev = _sentence_start(text, max(0, sent_start - 1), rtext)
         found = _TOPIC.findall(text, prev, sent_start)
     if not found:
         return None
@@ -68,45 +108,44 @@ def _topic(text: str, sent_start: int, pos: int) -> str | None:
 
 def _skipper(skip) -> Callable[[int], bool]:
     """Whether an offset falls in one of the (start, end) ranges: a binary search."""
-    spans = sorted(skip)
-    starts = [a for a, _ in spans]
-    ends = list(accumulate((b for _, b in spans), max))
-
-    def inside(pos: int) -> bool:
-        i = bisect_right(starts, pos) - 1
-        return i >= 0 and ends[i] > pos
-    return inside
+    return (skip if isinstance(skip, Spans) else Spans(skip)).inside
 
 
-def extract(text: str, report_year: int | None, era: str | None, skip: list[tuple[int, int]] = (),
+def _nows(s: str) -> str:
+    return _WS.sub("", s) if _WS.search(s) else s
+
+
+def extract(text: str, report_year: int | None, era: str | None, skip: list[tuple[int, int]] | Spans = (),
             numbers: list | None = None) -> list[dict]:
     """Metric values stated in the prose of `text` (ranges in `skip`, e.g. tables, are left out);
     `numbers` are the text's numbers if the caller already found them."""
     values: dict[tuple[str, str], dict] = {}
     prev_end = 0
     skipped = _skipper(skip)
+    _, by_last, any_last = _rules()
+    rtext, n, codes = text[::-1], len(text), catalogue.codes()
     for num in find_numbers(text) if numbers is None else numbers:
-        if skipped(num.start):
+        start, parsed, unit = num.start, num.parsed, num.unit or ""
+        if skipped(start):
             continue
-        unit = num.unit or ""
-        if unit in ("%", "％") or num.parsed is None or num.parsed.value is None or num.parsed.percent:
+        if unit in ("%", "％") or parsed is None or parsed.value is None or parsed.percent:
             prev_end = num.end
             continue
         kind = UNIT_KIND.get(unit)
         if kind is None:
             prev_end = num.end
             continue
-        cstart = _clause_start(text, num.start, prev_end)
-        left = re.sub(r"\s+", "", text[cstart:num.start])
-        right_end = _CLAUSE_END.search(text, num.end, min(len(text), num.end + 40))
-        right = re.sub(r"\s+", "", text[num.end:right_end.start() if right_end else min(len(text), num.end + 40)])
-        sstart = _sentence_start(text, num.start)
-        prefix = text[sstart:num.start]
-        prev_clause = text[_clause_start(text, max(cstart - 1, 0), 0):cstart]
+        cstart = _clause_start(text, start, prev_end, rtext)
+        left = _nows(text[cstart:start])
         prev_end = num.end
-        code = _match(left, right, prev_clause, kind, era, text, sstart, num.start, prefix)
-        if code is None or code not in catalogue.codes():
+        rules = by_last.get(left[-1], any_last) if left else any_last
+        if not rules:
             continue
+        ctx = _Context(text, rtext, num.end, cstart, num.start)
+        code = _match(rules, left, ctx, kind, era)
+        if code is None or code not in codes:
+            continue
+        prefix = ctx.prefix
         if _other_year(prefix, report_year) or _SUBUNIT.search(left):
             continue
         period = "cumulative" if _CUMULATIVE.search(prefix.rsplit("其中", 1)[-1]) else "year"
@@ -123,29 +162,66 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
             "method": "prose", "char_start": num.start, "char_end": num.end,
             "table_index": None, "row_index": None, "col_index": None,
         }
-    _zeros(text, values, report_year, skipped)
+    _zeros(text, values, report_year, skipped, rtext)
     return list(values.values())
 
 
-def _match(left, right, prev_clause, kind, era, text, sstart, pos, prefix) -> str | None:
-    for r in _rules():
-        if r.get("eras") and era not in r["eras"]:
+class _Context:
+    """The text around one number, each piece computed when a rule first asks for it: the
+    clause after it (`right`), the clause before its own (`prev_clause`), its sentence so far
+    (`prefix`, from `sstart`)."""
+
+    def __init__(self, text: str, rtext: str, end: int, cstart: int, pos: int) -> None:
+        self.text, self.rtext, self.end, self.cstart, self.pos = text, rtext, end, cstart, pos
+        self._right = self._prev = self._sstart = None
+
+    @property
+    def right(self) -> str:
+        if self._right is None:
+            text, end = self.text, self.end
+            stop = min(len(text), end + 40)
+            q = _break(text, end, stop, _BREAK, _WORDS)          # (`_CLAUSE_END.search`)
+            self._right = _nows(text[end:q if q >= 0 else stop])
+        return self._right
+
+    @property
+    def prev_clause(self) -> str:
+        if self._prev is None:
+            cstart = self.cstart
+            self._prev = self.text[_clause_start(self.text, max(cstart - 1, 0), 0, self.rtext):cstart]
+        return self._prev
+
+    @property
+    def sstart(self) -> int:
+        if self._sstart is None:
+            self._sstart = _sentence_start(self.text, self.pos, self.rtext)
+        return self._sstart
+
+    @property
+    def prefix(self) -> str:
+        return self.text[self.sstart:self.pos]
+
+
+def _match(rules, left: str, ctx: _Context, kind: str, era: str | None) -> str | None:
+    """The code of the first rule (in catalogue order) that names the number."""
+    for r in rules:
+        if r.eras and era not in r.eras:
             continue
-        if r.get("units") and kind not in r["units"]:
+        if r.units and kind not in r.units:
             continue
-        if not r["_left"].search(left):
+        if not r.left.search(left):
             continue
-        if r["_right"] and not r["_right"].search(right):
+        if r.right and not r.right.search(ctx.right):
             continue
-        if r["_prev"] and not r["_prev"].search(prev_clause):
+        if r.prev and not r.prev.search(ctx.prev_clause):
             continue
-        if r["_not"] and r["_not"].search(left):
+        if r.not_ and r.not_.search(left):
             continue
-        if r["_not_sentence"] and r["_not_sentence"].search(prefix):
+        if r.not_sentence and r.not_sentence.search(ctx.prefix):
             continue
-        code = r["code"]
+        code = r.code
         if "{topic}" in code:
-            topic = _topic(text, sstart, pos)
+            topic = _topic(ctx.text, ctx.sstart, ctx.pos, ctx.rtext)
             if topic is None:
                 continue
             code = code.replace("{topic}", topic)
@@ -165,15 +241,15 @@ def _other_year(prefix: str, year: int | None) -> bool:
     return False
 
 
-def _zeros(text: str, values: dict, report_year: int | None, skipped: Callable[[int], bool]) -> None:
-    for rule in catalogue.load().get("prose_zero", []):
-        code = rule["code"]
+def _zeros(text: str, values: dict, report_year: int | None, skipped: Callable[[int], bool],
+           rtext: str | None = None) -> None:
+    for code, pattern, hint in _zero_rules():
         if (code, "year") in values:
             continue
-        for m in re.finditer(rule["pattern"], text):
+        for m in regex_facts.finditer(pattern, text, hint):
             if skipped(m.start()):
                 continue
-            prefix = text[_sentence_start(text, m.start()):m.start()]
+            prefix = text[_sentence_start(text, m.start(), rtext):m.start()]
             if _CUMULATIVE.search(prefix) or _other_year(prefix, report_year):
                 continue
             values[(code, "year")] = {
@@ -182,3 +258,9 @@ def _zeros(text: str, values: dict, report_year: int | None, skipped: Callable[[
                 "char_start": m.start(), "char_end": m.end(), "table_index": None, "row_index": None, "col_index": None,
             }
             break
+
+
+@lru_cache(maxsize=1)
+def _zero_rules() -> tuple[tuple[str, re.Pattern, tuple | None], ...]:
+    return tuple((r["code"], re.compile(r["pattern"]), regex_facts.anchor(r["pattern"]))
+                 for r in catalogue.load().get("prose_zero", []))

@@ -31,9 +31,11 @@ _CHROME_TAGS = ("script, style, noscript, template, iframe, nav, header, footer,
 _CHROME_ATTR = re.compile(r"(?:^|[\s_-])(nav|navbar|menu|breadcrumbs?|crumbs?|share|bdshare|fenxiang|footer|"
                           r"foot|sidebar|copyright|toolbar|print|qrcode|ewm|weizhi|dqwz|position|location)"
                           r"(?:$|[\s_-])", re.I)
-_CHROME_LINE = re.compile(r"当前位置|您的位置|所在位置|分享到|版权所有|主办单位|承办单位|ICP备|网站标识码|公网安备|"
-                          r"扫一扫在手机|^(\s*[【\[(（]?\s*(打印本页|打印|关闭本页|关闭窗口|关闭|返回顶部|返回|收藏|字号|"
-                          r"字体|[大中小]|默认|分享|微信|微博|QQ空间|QQ好友|朋友圈)\s*[】\])）]?\s*[|｜:：]?)+$")
+_CHROME_WORDS = re.compile(r"当前位置|您的位置|所在位置|分享到|版权所有|主办单位|承办单位|ICP备|网站标识码|公网安备|"
+                           r"扫一扫在手机")
+_CHROME_BUTTONS = re.compile(r"(\s*[【\[(（]?\s*(打印本页|打印|关闭本页|关闭窗口|关闭|返回顶部|返回|收藏|字号|"
+                             r"字体|[大中小]|默认|分享|微信|微博|QQ空间|QQ好友|朋友圈)\s*[】\])）]?\s*[|｜:：]?)+$")
+
 _LABEL = re.compile(r"日期|时间|索引|分类|文号|主题|名称|机构|来源")
 _BLOCKS = ("p, div, br, li, ul, ol, dl, dt, dd, h1, h2, h3, h4, h5, h6, tr, td, th, table, section, article, "
            "blockquote, pre, center, hr, caption, main, address, figure, figcaption, form")
@@ -52,6 +54,13 @@ _META_TEXT = {
 # the search starts `back` before the first of them (or is skipped), not at the top of the page
 _META_ANCHORS = {"index_no": (("索",), 0), "published_on": (("期", "间"), 20),
                  "publisher": (("发布机构", "发文机关", "发布单位"), 0), "source": (("来",), 0)}
+
+
+def _chrome_line(line: str) -> bool:
+    """A line of page chrome: a chrome word anywhere, or nothing but buttons (one regex, as
+    `A|^B`, would try B at every position; apart, the words are searched by their first
+    characters and the buttons only at the start)."""
+    return bool(_CHROME_WORDS.search(line) or _CHROME_BUTTONS.match(line))
 
 
 def _cjk(node: LexborNode) -> int:
@@ -133,8 +142,8 @@ def table_grid(table: LexborNode) -> list[list[CellKey]]:
                 continue
             if pending:
                 fill(row)
-            key = CellKey(normalize_ws(td.text(deep=True, separator="", strip=False)))
-            if td.mem_id in spanned:
+            key = CellKey(normalize_ws(td.text()))          # (deep, no separator, not stripped)
+            if spanned and td.mem_id in spanned:
                 attrs = td.attributes
                 rs, cs = _span(attrs, "rowspan", 1000), _span(attrs, "colspan", 200)
                 for _ in range(cs):
@@ -221,9 +230,9 @@ def read_html(data: bytes) -> Document:
     for chunk in body:
         chunk = chunk.strip()
         if (pm := _PLACEHOLDER.match(chunk)) is not None:
-            out.table(grids[int(pm.group(1))])
+            out.table(grids[int(pm.group(1))], normalized=True)
         elif chunk:
             line = normalize_ws(chunk)
-            if line and not (len(line) < 80 and _CHROME_LINE.search(line)):
+            if line and not (len(line) < 80 and _chrome_line(line)):
                 out.line(line)
     return Document(text=out.text(), format="html", encoding=encoding, tables=out.tables, meta=meta)

@@ -20,6 +20,8 @@ _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201f\u2026"
 _CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20), 0x7f])     # the same, as bytes
+_BYTE_FAITHFUL = frozenset({"utf-8", "gb18030"})
 
 
 def canonical_encoding(name: str) -> str:
@@ -49,7 +51,7 @@ def decode_bytes(data: bytes, declared: str | None = None, gb_fallback: bool = T
         candidates.append("gb18030")
     for enc in candidates:
         try:
-            return check_textual(data.decode(enc)), enc
+            return check_textual(data.decode(enc), data if enc in _BYTE_FAITHFUL else None), enc
         except (UnicodeDecodeError, LookupError):
             continue
     if declared and candidates[0] != "utf-8":
@@ -66,10 +68,16 @@ def decode_bytes(data: bytes, declared: str | None = None, gb_fallback: bool = T
     return check_textual(data.decode(enc, errors="replace")), enc
 
 
-def check_textual(text: str) -> str:
-    """Reject decoded 'text' that is mostly control characters or replacement characters."""
+def check_textual(text: str, data: bytes | None = None) -> str:
+    """Reject decoded 'text' that is mostly control characters or replacement characters.
+    `data`: the bytes `text` was decoded from by a codec that writes a control character as
+    the same single byte and never uses those bytes otherwise (UTF-8, GB18030): bytes without
+    any control byte are counted without scanning the text for control characters."""
     sample = text[:20000]
-    bad = len(_CONTROL.findall(sample)) + sample.count("\ufffd")
+    if data is not None and len(data.translate(None, _CONTROL_BYTES)) == len(data):
+        bad = sample.count("\ufffd")                 # (no control character anywhere)
+    else:
+        bad = len(_CONTROL.findall(sample)) + sample.count("\ufffd")
     if sample and bad > max(8, len(sample) // 20):
         raise ReadError("not a text document: it is mostly control or undecodable characters")
     return text
@@ -129,10 +137,11 @@ class TextBuilder:
         if self.pos and self._tail != "\n\n":
             self._write("\n" if self._tail.endswith("\n") else "\n\n")
 
-    def table(self, grid: list[list[CellKey]]) -> Table | None:
+    def table(self, grid: list[list[CellKey]], normalized: bool = False) -> Table | None:
         """Lay out a grid of CellKeys (spanned positions repeat the same CellKey): each row a
         line, each distinct cell written once as ' | '-joined text, a blank line around the
-        table. Grids narrower than two columns are written as plain lines and return None."""
+        table. Grids narrower than two columns are written as plain lines and return None.
+        `normalized`: the cells' text already went through `normalize_ws` (which is idempotent)."""
         grid = [row for row in grid if row]
         if not grid:
             return None
@@ -157,7 +166,7 @@ class TextBuilder:
                     if wrote:
                         put(" | ")
                         pos += 3
-                    txt = normalize_ws(key.text)
+                    txt = key.text if normalized else normalize_ws(key.text)
                     cell = made[id(key)] = TableCell(txt, pos, pos + len(txt))
                     put(txt)
                     pos += len(txt)

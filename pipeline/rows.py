@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.glued import split_trailing_index
 from pipeline.model import Document, Table
@@ -25,17 +26,24 @@ _TOKEN = re.compile(
     r"|(?P<blank>(?<![^\s|])(?:——|—|－|–|-|/|／)(?![^\s|]))"
     r"|(?P<sep>[ \t\u3000|]{1,200}|\n)"
 )
+# the same without the separators: no value or blank starts with one, so it finds the same tokens
+_VALUE_TOKEN = re.compile(_TOKEN.pattern.rsplit("|(?P<sep>", 1)[0])
+_FW_ANY = re.compile("[０１２３４５６７８９．－]")            # a character _FULLWIDTH changes
 # page numbers of a text layer ('- 2 -', '— 3 —') stand between rows, not in them
 _PAGE_NO = re.compile(r"(?m)^[ \t]{0,20}[-—–][ \t]{0,4}\d{1,4}[ \t]{0,4}[-—–][ \t]{0,20}$")
+# what every page number after the first line starts with: the check that skips the scan above
+_LINE_DASH = re.compile(r"\n[ \t]{0,20}[-—–]")
 # after a digit run: these make it part of prose or of a label rather than a table cell
 _PROSE_AFTER = re.compile(r"[ \t]{0,2}[条件篇份个项人名次场期元万亿千百余多%％年月日号时分秒岁届批户家类]")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _INDEX_AFTER = re.compile(r"[、.．](?=\D)")
-_LINEBREAKS = re.compile(r"\n")
+# what follows a digit run, in one match: a unit or qualifier (_PROSE_AFTER), else a list-number
+# mark (_INDEX_AFTER), else a Chinese character (_CJK); the three cannot overlap in that order
+_FOLLOW = re.compile(f"(?P<prose>{_PROSE_AFTER.pattern})|(?P<index>{_INDEX_AFTER.pattern})|(?P<cjk>{_CJK.pattern})")
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     raw: str
     start: int
@@ -46,7 +54,7 @@ class Token:
         return self.raw in BLANKS
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     label: str
     label_start: int
@@ -67,14 +75,12 @@ def grid_rows(table: Table) -> list[Row]:
                 continue
             seen.add(id(cell))
             text = cell.text.strip()
-            if _is_value(text):
-                raw = _VALUE_TAIL.sub("", text.replace(",", "").replace("，", "").replace(" ", ""))
+            raw = _value_raw(text)
+            if raw is not None:
                 tokens.append(Token(raw, cell.start, cell.start + len(raw)) if text.startswith(raw)
                               else Token(raw, cell.start, cell.end))
             elif text:
-                if tokens:  # a label after values (rare): keep the values, extend label
-                    pass
-                labels.append(cell)
+                labels.append(cell)     # (a label after values, rare: the values are kept)
         label = " ".join(c.text for c in labels)
         start = labels[0].start if labels else (tokens[0].start if tokens else 0)
         end = labels[-1].end if labels else start
@@ -83,11 +89,14 @@ def grid_rows(table: Table) -> list[Row]:
 
 
 _VALUE_TAIL = re.compile(r"(万元|元|件|条|个|人|次)$")
+_VALUE = re.compile(r"-?\d{1,40}(?:\.\d{1,12})?")
 
 
-def _is_value(text: str) -> bool:
+@lru_cache(maxsize=1 << 14)
+def _value_raw(text: str) -> str | None:
+    """A cell's value as a token (separators and a unit dropped), or None if it is no value."""
     t = _VALUE_TAIL.sub("", text.replace(",", "").replace("，", "").replace(" ", ""))
-    return bool(re.fullmatch(r"-?\d{1,40}(?:\.\d{1,12})?", t)) or t in BLANKS
+    return t if _VALUE.fullmatch(t) or t in BLANKS else None
 
 
 def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
@@ -97,38 +106,49 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
     label_start = start
     pending: list[Token] = []
     expected_index: int | None = None
-    original, text = text, text.translate(_FULLWIDTH)    # same length: offsets hold
-    pages = [(p.start(), p.end()) for p in _PAGE_NO.finditer(text, start, end)]
-    for m in _TOKEN.finditer(text, start, end):
-        kind = m.lastgroup
-        if kind == "sep" or (pages and any(a <= m.start() < b for a, b in pages)):
+    original = text
+    if _FW_ANY.search(text):
+        text = text.translate(_FULLWIDTH)               # same length: offsets hold
+    pages = []
+    if _LINE_DASH.search(text, max(start - 1, 0), end) or (start == 0 and _PAGE_NO.match(text, 0, end)):
+        pages = [(p.start(), p.end()) for p in _PAGE_NO.finditer(text, start, end)]
+    search, match, pos = _TOKEN_FIRST.search, _VALUE_TOKEN.match, start
+    while (c := search(text, pos, end)) is not None:       # `_VALUE_TOKEN.finditer(text, start, end)`
+        if (m := match(text, c.start(), end)) is None:     # tried only where a token can start
+            pos = c.start() + 1
             continue
-        s, e = m.start(), m.end()
-        if pending and _PAGE_NO.sub("", text[pending[-1].end:s]).strip(" \t|\n\u3000"):
-            _flush(rows, original, label_start, pending)   # text between values: a new row
-            label_start, pending = pending[-1].end, []
+        kind = m.lastgroup
+        s, e = m.span()
+        pos = e
+        if pages and any(a <= s < b for a, b in pages):
+            continue
+        if pending:
+            gap = text[pending[-1].end:s]     # more than separators and page numbers: a new row
+            if gap.strip(" \t|\n\u3000") and _PAGE_NO.sub("", gap).strip(" \t|\n\u3000"):
+                _flush(rows, original, label_start, pending)
+                label_start, pending = pending[-1].end, []
+        g = m.group()
         if kind == "blank":
             if pending or _label_ok(text, label_start, s):
-                pending.append(Token(m.group(), s, e))
+                pending.append(Token(g, s, e))
             continue
         before = text[s - 1:s]
-        if _PROSE_AFTER.match(text, e) or (before and before in "第-—~～至"):
+        f = _FOLLOW.match(text, e)
+        follow = f.lastgroup if f else None
+        if follow == "prose" or (before and before in "第-—~～至"):
             _flush(rows, original, label_start, pending)
             pending = []
             continue
-        at_row_start = not before or before in " \t|\n\u3000"
-        line_start = not before or before in "|\n"
-        if ((line_start or m.group() == str(expected_index)) and len(m.group()) <= 2
-                and _CJK.match(text, e)):
+        if len(g) <= 2 and (not before or before in "|\n" or g == str(expected_index)) and follow == "cjk":
             _flush(rows, original, label_start, pending)    # '15新闻发布会…': a list number
             pending = []
             label_start = s
             continue
-        if _INDEX_AFTER.match(text, e):
-            if at_row_start and len(m.group()) <= 2:
-                digits, index = "", m.group()
+        if follow == "index":
+            if (not before or before in " \t|\n\u3000") and len(g) <= 2:
+                digits, index = "", g
             else:
-                digits, index = split_trailing_index(m.group(), text[e:e + 3], expected_index)
+                digits, index = split_trailing_index(g, text[e:e + 3], expected_index)
             if index is not None:
                 expected_index = int(index) + 1
                 if digits:
@@ -137,9 +157,22 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
                 pending = []
                 label_start = s + len(digits)
                 continue
-        pending.append(Token(m.group(), s, e))
+        pending.append(Token(g, s, e))
+        if text.startswith(" | ", e) and (run := _PIPE_RUN.match(text, e)) is not None and run.end() <= end:
+            for cell in _PIPE_CELL.finditer(text, e, run.end()):     # the row's next cells
+                pending.append(Token(cell.group(1), cell.start(1), cell.end(1)))
+            pos = run.end()
     _flush(rows, original, label_start, pending)
     return rows
+
+
+_TOKEN_FIRST = re.compile(r"[\d\-－—–/／]")     # the characters a _VALUE_TOKEN match can start with
+# After a plain cell of a pipe table ('规章 | 0 | 0 | 27'), the cells that follow it: digit runs
+# between ' | ' and ' | ' or the line end. Each of them would be taken as a plain cell of the same
+# row one by one (nothing between them, nothing after them that makes them prose or a number of
+# a list), so they are taken together.
+_PIPE_RUN = re.compile(r"(?: \| \d{1,40}(?= \| |\n))+")
+_PIPE_CELL = re.compile(r" \| (\d{1,40})")
 
 
 def _label_ok(text: str, a: int, b: int) -> bool:

@@ -18,12 +18,17 @@ _SUB_MARK = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]|^\s*其中")
 T3_CODES = ("requests.received", "requests.carried_in", "requests.carried_out", "outcomes.")
 
 
+@lru_cache(maxsize=1 << 13)
 def _t2_key(norm: str, era: str) -> str | None:
-    rows = catalogue.load()["layouts"]["table2"]["rows"][era]
-    for key in sorted(rows, key=len, reverse=True):
+    for key in _t2_keys(era):
         if norm.endswith(key):
             return key
     return None
+
+
+@lru_cache(maxsize=4)
+def _t2_keys(era: str) -> tuple[str, ...]:
+    return tuple(sorted(catalogue.load()["layouts"]["table2"]["rows"][era], key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -42,12 +47,29 @@ def _last(pattern: re.Pattern, text: str) -> int:
 def _stat_layout(label: str) -> list[str] | None:
     year_re, cum_re = _header_words()
     cum = _last(cum_re, label)
+    if cum < 0 and "指标" not in label.replace(" ", "") and "计量单位" not in label.replace(" ", ""):
+        return None                 # (whatever the year words say)
     yr = _last(year_re, label)
     if cum >= 0 and yr >= 0:
         return ["year", "cumulative"] if yr < cum else ["cumulative", "year"]
     if yr >= 0 and ("指标" in label.replace(" ", "") or "计量单位" in label.replace(" ", "")):
         return ["year"]
     return None
+
+
+def _context_facts(context: str) -> tuple[list[str] | None, str | None]:
+    """(the column order a statistics header in `context` names, the topic it names last)."""
+    layout = _stat_layout("".join(context.split()).replace("|", ""))     # no whitespace, no '|'
+    found = [(context.rfind(w), t) for w, t in catalogue.load()["layouts"]["stat"]["topics"].items() if w in context]
+    return layout, (max(found)[1] if found else None)
+
+
+_label_facts = lru_cache(maxsize=1 << 14)(_context_facts)    # a grid row's context is its label
+
+
+@lru_cache(maxsize=1 << 14)
+def _topical_part(label: str) -> str | None:
+    return _topical(_label(label)) or _topical(_label(_UNIT_TAIL.sub("", label.strip(" |\t\n")).strip(" |\t\n")))
 
 
 def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[dict]]:
@@ -66,16 +88,19 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
     for row in rows:
         if row.table_index != last_table:
             stat_cols, topic, last_table = None, None, row.table_index
-        norm = _label(row.label)
-        context = text[max(prev_end, row.label_start - 200):row.label_end] if row.table_index is None else row.label
-        prev_end = row.tokens[-1].end if row.tokens else row.label_end
-        layout = _stat_layout(re.sub(r"[\s|]", "", context))
+        label = row.label
+        norm = _label(label)
+        if row.table_index is None:
+            layout, found = _context_facts(text[max(prev_end, row.label_start - 200):row.label_end])
+        else:
+            layout, found = _label_facts(label)
+        tokens = row.tokens
+        prev_end = tokens[-1].end if tokens else row.label_end
         if layout:
-            stat_cols = layout
-        found = [(context.rfind(w), t) for w, t in lay["stat"]["topics"].items() if w in context]
+            stat_cols = list(layout)
         if found:
-            topic = max(found)[1]
-        if not row.tokens:
+            topic = found
+        if not tokens:
             continue
         # table 4: fifteen cells under the 行政复议 / 行政诉讼 header
         if has_t4 and ("复议后起诉" in row.label or (not norm and len(row.tokens) >= 15) or len(row.tokens) == 15):
@@ -96,11 +121,11 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
             continue
         code = lay["table3"]["labels"].get(norm) if has_t3 else None
         code = code or _code(row.label)
-        if code is None and topic and (part := _topical(norm) or _topical(_label(_UNIT_TAIL.sub("", row.label.strip(" |\t\n")).strip(" |\t\n")))):
+        if code is None and topic and (part := _topical_part(label)):
             code = f"{topic}.{part}"
         if code is None:
             continue
-        if has_t3 and code.startswith(T3_CODES) and len("".join(t.raw for t in row.tokens)) >= 7:
+        if has_t3 and code.startswith(T3_CODES) and sum(len(t.raw) for t in tokens) >= 7:
             cols = lay["table3"]["columns"]
             cands = decode(row, "rowsum", 7)
             _emit(row, [code] * 7, ["year"] * 7, cols, cands, 1.0, values, issues, "T3")
@@ -136,6 +161,7 @@ def _topical_labels() -> list[tuple[str, str]]:
     return sorted(((catalogue.normalize_label(lbl), part) for lbl, part in pairs), key=lambda p: -len(p[0]))
 
 
+@lru_cache(maxsize=1 << 14)
 def _topical(norm: str) -> str | None:
     for lbl, part in _topical_labels():
         if norm.endswith(lbl):
@@ -144,9 +170,9 @@ def _topical(norm: str) -> str | None:
 
 
 def _mark_decoded(out: list[dict], row: Row) -> list[dict]:
-    n = sum(1 for _ in row.tokens)
+    decoded = len(row.tokens) < 2 and len(row.tokens[0].raw) > 1 and len(out) > 1
     for v in out:
-        v["decoded"] = n < 2 and len(row.tokens[0].raw) > 1 and len(out) > 1
+        v["decoded"] = decoded
     return out
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline import catalogue, glued
-from pipeline.rows import Row, Token
+from pipeline.rows import BLANKS, Row, Token
 
 _NOTE = re.compile(r"[（(][^（）()]{0,40}(?:区分处理|只计|不计)[^（）()]{0,40}(?:[）)]|$)")
 _UNIT_TAIL = re.compile(r"(?:万元|元|条|件|个|人次|人|次|项|篇|份)$")
@@ -41,6 +42,7 @@ def table_era(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _label(label: str) -> str:
     return catalogue.normalize_label(_NOTE.sub("", label))
 
@@ -48,6 +50,7 @@ def _label(label: str) -> str:
 _PAREN = re.compile(r"[（(][^（）()]{2,60}[）)]")
 
 
+@lru_cache(maxsize=1 << 14)
 def _code(label: str) -> str | None:
     if any(w in label for w in _layouts()["stat"]["ignore"]):
         return None
@@ -61,14 +64,24 @@ def _code(label: str) -> str | None:
     return None
 
 
+_BLANK_RAW = frozenset(("", "-", "—", "－", "–", "——", "/", "／", "无"))
+
+
 def cell_value(code: str, token: Token, scale: float, period: str, requester: str, row: Row, col: int,
                decoded: bool, raw: str | None = None, start: int | None = None, end: int | None = None) -> dict:
     raw = token.raw if raw is None else raw
-    value = None if raw in ("", "-", "—", "－", "–", "——", "/", "／", "无") else float(raw.replace(",", "")) * scale
+    return _row(code, raw, token.start if start is None else start, token.end if end is None else end,
+                scale, period, requester, row, col, decoded)
+
+
+def _row(code: str, raw: str, start: int, end: int, scale: float, period: str, requester: str, row: Row, col: int,
+         decoded: bool) -> dict:
+    """The metric row of one cell."""
     return {
-        "metric_code": code, "requester": requester, "period": period, "value": value, "raw": raw,
+        "metric_code": code, "requester": requester, "period": period,
+        "value": None if raw in _BLANK_RAW else float(raw.replace(",", "")) * scale, "raw": raw,
         "unit": catalogue.unit_of(code), "qualifier": "exact", "method": "table",
-        "char_start": token.start if start is None else start, "char_end": token.end if end is None else end,
+        "char_start": start, "char_end": end,
         "table_index": row.table_index, "row_index": row.row_index, "col_index": col, "decoded": decoded,
     }
 
@@ -77,13 +90,18 @@ def _spans(tokens: list[Token], cells: tuple) -> list[tuple[str, int, int]]:
     """Raw text and offsets of each decoded cell, walking the tokens' digits in order."""
     out, ti, off = [], 0, 0
     for v in cells:
-        s = str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v))
+        s = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
         tok = tokens[ti]
-        if tok.raw[off:off + len(s)] != s:     # decimal or blank cell: take the whole token
-            s = tok.raw[off:]
+        raw = tok.raw
+        if off == 0 and raw == s:                  # the whole token is the cell (the common case)
+            out.append((s, tok.start, tok.start + len(s)))
+            ti += 1
+            continue
+        if raw[off:off + len(s)] != s:     # decimal or blank cell: take the whole token
+            s = raw[off:]
         out.append((s, tok.start + off, tok.start + off + len(s)))
         off += len(s)
-        if off >= len(tok.raw):
+        if off >= len(raw):
             ti, off = ti + 1, 0
     return out
 
@@ -92,27 +110,37 @@ def emit(row: Row, codes: list, periods: list, requesters: list, cands: list[tup
          direct: bool) -> tuple[list[dict], list[int]]:
     """Values of the cells every candidate agrees on; the indexes of the disputed ones."""
     out, disputed = [], []
+    n = len(codes)
     if not cands:
-        return out, list(range(len(codes)))
-    truncated = getattr(cands, "truncated", False)
-    agreed = [None if truncated or any(c[i] != cands[0][i] for c in cands) else (cands[0][i],)
-              for i in range(len(codes))]
-    spans = _spans(row.tokens, cands[0]) if len(cands) == 1 else None
+        return out, list(range(n))
+    first = cands[0]
+    vals = ok = None                    # the first candidate's cells; whether every candidate agrees
+    if not getattr(cands, "truncated", False):
+        vals = list(first) if len(first) == n else [first[i] for i in range(n)]
+        ok = [v == v for v in vals] if len(cands) == 1 else [not any(c[i] != first[i] for c in cands) for i in range(n)]
+    spans = _spans(row.tokens, first) if len(cands) == 1 else None
+    tokens, decoded, units = row.tokens, not direct, catalogue.units()
+    ti, ri = row.table_index, row.row_index
     for i, code in enumerate(codes):
         if code is None:
             continue
-        if agreed[i] is None:
+        if vals is None or not ok[i]:
             disputed.append(i)
             continue
-        if agreed[i][0] is None:        # a blank cell: stated as blank, value null
-            out.append(cell_value(code, row.tokens[i], scale, periods[i], requesters[i], row, i, False))
-            continue
-        if spans:
-            raw, s, e = spans[i]
+        v = vals[i]
+        if v is None:                   # a blank cell: stated as blank, value null
+            tok = tokens[i]
+            raw, s, e, dec = tok.raw, tok.start, tok.end, False
+        elif spans:
+            (raw, s, e), dec = spans[i], decoded
         else:
-            raw, s, e = _fmt(agreed[i][0]), row.tokens[0].start, row.tokens[-1].end
-        tok = Token(raw, s, e)
-        out.append(cell_value(code, tok, scale, periods[i], requesters[i], row, i, not direct))
+            raw, s, e, dec = _fmt(v), tokens[0].start, tokens[-1].end, decoded
+        out.append({        # `_row`, inlined
+            "metric_code": code, "requester": requesters[i], "period": periods[i],
+            "value": None if raw in _BLANK_RAW else float(raw.replace(",", "")) * scale, "raw": raw,
+            "unit": units[code], "qualifier": "exact", "method": "table", "char_start": s, "char_end": e,
+            "table_index": ti, "row_index": ri, "col_index": i, "decoded": dec,
+        })
     return out, disputed
 
 
@@ -122,10 +150,10 @@ def _fmt(v) -> str:
 
 def decode(row: Row, kind: str, ncols: int) -> list[tuple]:
     toks = [t.raw for t in row.tokens]
-    if any(t.blank for t in row.tokens):
-        return [tuple(None if t.blank else _num(t.raw) for t in row.tokens)] if len(toks) == ncols else []
-    if len(toks) == ncols and all(_clean(t) for t in toks):
-        return [tuple(_num(t) for t in toks)]
+    if not BLANKS.isdisjoint(toks):                     # a Token.blank
+        return [tuple(None if t in BLANKS else _num(t) for t in toks)] if len(toks) == ncols else []
+    if len(toks) == ncols and all(t == "0" or t[:1] in _NONZERO or _clean(t) for t in toks):
+        return [tuple(map(_num, toks))]
     if any("." in t for t in toks):
         return []
     if kind == "rowsum":
@@ -137,11 +165,16 @@ def decode(row: Row, kind: str, ncols: int) -> list[tuple]:
     return glued.decode_plain(toks, ncols)
 
 
+_NONZERO = frozenset("123456789")     # a token starting with one of these is a clean cell
+
+
 def _clean(t: str) -> bool:
     t = t.lstrip("-－")
     return bool(t) and (t == "0" or not t.startswith("0") or "." in t)
 
 
 def _num(t: str):
+    if len(t) < 16 and t.isdigit() and t.isascii():
+        return int(t)                      # exactly int(float(t)) below 16 digits
     f = float(t.replace(",", "").replace("－", "-"))
     return int(f) if f.is_integer() else f
