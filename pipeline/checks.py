@@ -276,13 +276,13 @@ def _outcome_slots(ix: dict) -> list[tuple[str, str]]:
     return sorted({(req, per) for code, req, per in ix if code[:9] == "outcomes."})
 
 
-def _blank_groups(era: str | None, rid: str | None, ix: dict) -> list[dict]:
+def _blank_groups(era: str | None, rid: str | None, ix: dict, slots: list | None = None) -> list[dict]:
     """Internal placeholders (never emitted): a group row that could not be derived because
     a sub-row is blank is itself blank, so T3-OUTCOMES is not assessable for that reason."""
     if era not in FMT2019_PLUS:
         return []
     out = []
-    slots = _outcome_slots(ix)
+    slots = _outcome_slots(ix) if slots is None else slots
     for group, subs in groups_for(era).items():
         for req, per in slots:
             if (group, req, per) in ix:
@@ -309,11 +309,11 @@ def derive(report: dict, metrics: list[dict], *, ix: dict | None = None) -> list
     return _derive_ix(report.get("era"), report.get("report_id"), index(metrics) if ix is None else ix)
 
 
-def _derive_ix(era: str | None, rid: str | None, ix: dict) -> list[dict]:
+def _derive_ix(era: str | None, rid: str | None, ix: dict, slots: list | None = None) -> list[dict]:
     if era not in FMT2019_PLUS:
         return []
     out: list[dict] = []
-    slots = _outcome_slots(ix)
+    slots = _outcome_slots(ix) if slots is None else slots
     for group, subs in groups_for(era).items():
         for req, per in slots:
             if (group, req, per) in ix:
@@ -343,15 +343,22 @@ def check_report(report: dict, metrics: list[dict], text: str = "", *, ix: dict 
     era = report.get("era")
     derived = ix is not None
     stated_ix = index(metrics) if ix is None else ix
-    ix = dict(stated_ix)                                  # stated rows win over derived ones
-    for extra in (_blank_groups,) if derived else (_derive_ix, _blank_groups):
-        for d in extra(era, rid, ix):
-            ix.setdefault((d["metric_code"], d["requester"], d["period"]), d)
-    run = _Run(rid, ix, text)
-    reqs_of = defaultdict(set)
-    for code, req, per in stated_ix:
+    reqs_of: dict[str, set] = defaultdict(set)            # one pass over the keys for what the checks need
+    slots, cumulative = set(), []
+    for key in stated_ix:
+        code, req, per = key
         if per == "year":
             reqs_of[code].add(req)
+        elif per == "cumulative":
+            cumulative.append(key)
+        if code[:9] == "outcomes.":
+            slots.add((req, per))
+    slots = sorted(slots)                                 # (`_outcome_slots`; derived rows add none)
+    ix = dict(stated_ix)                                  # stated rows win over derived ones
+    for extra in (_blank_groups,) if derived else (_derive_ix, _blank_groups):
+        for d in extra(era, rid, ix, slots):
+            ix.setdefault((d["metric_code"], d["requester"], d["period"]), d)
+    run = _Run(rid, ix, text)
 
     if era in FMT2019_PLUS:
         _fmt2019_checks(run, era, stated_ix, reqs_of)
@@ -366,7 +373,7 @@ def check_report(report: dict, metrics: list[dict], text: str = "", *, ix: dict 
                  ["requests.completed_on_time", "requests.completed_extended"], parts_name="on_time+extended")
     run.identity("STAFF", ["capacity.staff"], ["capacity.staff_full_time", "capacity.staff_part_time"],
                  parts_name="full_time+part_time")
-    _cumulative(run, stated_ix)
+    _cumulative(run, stated_ix, cumulative)
     return run.finish()
 
 
@@ -450,10 +457,12 @@ def _replies(run: _Run) -> None:
                  note=note)
 
 
-def _cumulative(run: _Run, stated_ix: dict) -> None:
-    """CUMULATIVE: a cumulative value is never below the year value of the same code/requester."""
-    for (code, req, per), cum in stated_ix.items():
-        if per != "cumulative" or code.endswith("items_change"):
+def _cumulative(run: _Run, stated_ix: dict, keys: list[tuple]) -> None:
+    """CUMULATIVE: a cumulative value is never below the year value of the same code/requester.
+    `keys`: the cumulative keys of `stated_ix`, in its order."""
+    for code, req, per in keys:
+        cum = stated_ix[(code, req, per)]
+        if code.endswith("items_change"):
             continue
         year = stated_ix.get((code, req, "year"))
         if year is None:

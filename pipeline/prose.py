@@ -60,20 +60,33 @@ class _Rule(NamedTuple):
 
 
 @lru_cache(maxsize=1)
-def _rules() -> tuple[tuple[_Rule, ...], dict[str, tuple[_Rule, ...]], tuple[_Rule, ...]]:
-    """The prose rules in catalogue order: (all, by last character of the clause, for an empty
-    clause). A rule whose `left` pattern can only end with certain characters is listed under
-    those only; the others (any last character) under every character."""
+def _rules() -> tuple[tuple[_Rule, ...], dict[str, tuple], dict[str, tuple], tuple[_Rule, ...]]:
+    """The prose rules in catalogue order, and which of them can match a clause by how it ends:
+    (all, by its last two characters, by its last one, for any clause). A rule's `left` pattern
+    can often only end with certain strings (`regex_facts.tails`): it is listed under those."""
     rules, ends = [], []
     for r in catalogue.load()["prose"]:
         opt = {k: re.compile(r[k]) if r.get(k) else None for k in ("right", "prev", "not", "not_sentence")}
         rules.append(_Rule(r["code"], tuple(r["eras"]) if r.get("eras") else None,
                            tuple(r["units"]) if r.get("units") else None, re.compile(r.get("left", "$")),
                            opt["right"], opt["prev"], opt["not"], opt["not_sentence"]))
-        ends.append(regex_facts.last_chars(r.get("left", "$")))
-    chars = set().union(*(e for e in ends if e))
-    index = {c: tuple(r for r, e in zip(rules, ends) if e is None or c in e) for c in chars}
-    return tuple(rules), index, tuple(r for r, e in zip(rules, ends) if e is None)
+        ends.append(regex_facts.tails(r.get("left", "$"), 2))
+    anywhere = [e is None or "" in e for e in ends]
+    always = tuple(r for r, a in zip(rules, anywhere) if a)
+    ones = {t for e in ends if e for t in e if len(t) == 1}
+    twos = {t for e in ends if e for t in e if len(t) == 2}
+    by1 = {c: tuple(r for r, e, a in zip(rules, ends, anywhere) if a or c in e) for c in ones}
+    by2 = {s: tuple(r for r, e, a in zip(rules, ends, anywhere) if a or s in e or s[-1] in e) for s in twos}
+    return tuple(rules), by2, by1, always
+
+
+def _candidates(left: str) -> tuple[_Rule, ...]:
+    """The rules that can match a clause ending like `left` (the others cannot), in order."""
+    _, by2, by1, always = _rules()
+    if len(left) >= 2:
+        found = by2.get(left[-2:])
+        return found if found is not None else by1.get(left[-1], always)
+    return by1.get(left, always) if left else always
 
 
 def _clause_start(text: str, pos: int, floor: int, rtext: str | None = None) -> int:
@@ -122,7 +135,6 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
     values: dict[tuple[str, str], dict] = {}
     prev_end = 0
     skipped = _skipper(skip)
-    _, by_last, any_last = _rules()
     rtext, n, codes = text[::-1], len(text), catalogue.codes()
     for num in find_numbers(text) if numbers is None else numbers:
         start, parsed, unit = num.start, num.parsed, num.unit or ""
@@ -138,7 +150,7 @@ def extract(text: str, report_year: int | None, era: str | None, skip: list[tupl
         cstart = _clause_start(text, start, prev_end, rtext)
         left = _nows(text[cstart:start])
         prev_end = num.end
-        rules = by_last.get(left[-1], any_last) if left else any_last
+        rules = _candidates(left)
         if not rules:
             continue
         ctx = _Context(text, rtext, num.end, cstart, num.start)

@@ -16,50 +16,62 @@ from typing import NamedTuple
 _UNSAFE_FLAGS = re.IGNORECASE | re.MULTILINE
 
 
-def last_chars(pattern: str) -> frozenset[str] | None:
-    """The characters a match of `pattern` can end with, when every match must end at the end
-    of the string (the pattern ends with `$`) and cannot be empty; None when that is not
-    known (no `$`, an empty match possible, a negated or category class …). A superset: used
-    to skip rules that cannot match a clause, never to accept one."""
+def tails(pattern: str, k: int = 2) -> frozenset[str] | None:
+    """The last `k` characters every match of `pattern` can end with (a shorter string: a whole
+    match that short), when every match ends at the end of the string (the pattern ends with
+    `$`); None when that is not known. A superset: a string ending with none of them cannot
+    match."""
     seq = _parse(pattern)
     if seq is None:
         return None
     items = list(seq)
     if not items or items[-1] != (sre_parse.AT, sre_parse.AT_END):
         return None
-    chars, nullable = _last_of(items[:-1])
-    return None if chars is None or nullable else frozenset(chars)
+    out = _tails(items[:-1], k)
+    return None if out is None else frozenset(out)
 
 
-def _last_of(items) -> tuple[set | None, bool]:
-    """(possible last characters or None = any, whether the sequence can match empty)."""
-    out: set = set()
+def _tails(items, k: int) -> set[str] | None:
+    out = {""}
     for op, av in reversed(list(items)):
         if op in (sre_parse.AT, sre_parse.ASSERT, sre_parse.ASSERT_NOT):
             continue                                              # zero width
-        if op is sre_parse.LITERAL:
-            chars, nullable = {chr(av)}, False
-        elif op is sre_parse.IN and all(o is sre_parse.LITERAL or (o is sre_parse.RANGE and a[1] - a[0] < 256)
-                                        for o, a in av):
-            chars = {chr(c) for o, a in av for c in ((a,) if o is sre_parse.LITERAL else range(a[0], a[1] + 1))}
-            nullable = False
-        elif op is sre_parse.BRANCH:
-            parts = [_last_of(b) for b in av[1]]
-            chars = None if any(c is None for c, _ in parts) else set().union(*(c for c, _ in parts))
-            nullable = any(n for _, n in parts)
-        elif op is sre_parse.SUBPATTERN and not av[1] and not av[2]:
-            chars, nullable = _last_of(av[3])
-        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[1] > 0:
-            chars, nullable = _last_of(av[2])
-            nullable = nullable or av[0] == 0
-        else:
-            return None, True
-        if chars is None:
-            return None, True
-        out |= chars
-        if not nullable:
-            return out, False
-    return out, True
+        x = _item_tails(op, av, k)
+        if x is None or len(x) > 4096:
+            return None
+        out = {r if len(r) >= k else (t + r)[-k:] for r in out for t in x}
+        if all(len(r) >= k for r in out):
+            break
+    return out
+
+
+def _item_tails(op, av, k: int) -> set[str] | None:
+    if op is sre_parse.LITERAL:
+        return {chr(av)}
+    if op is sre_parse.IN and all(o is sre_parse.LITERAL or (o is sre_parse.RANGE and a[1] - a[0] < 256)
+                                  for o, a in av):
+        return {chr(c) for o, a in av for c in ((a,) if o is sre_parse.LITERAL else range(a[0], a[1] + 1))}
+    if op is sre_parse.BRANCH:
+        parts = [_tails(b, k) for b in av[1]]
+        return None if any(p is None for p in parts) else set().union(*parts)
+    if op is sre_parse.SUBPATTERN and not av[1] and not av[2]:
+        return _tails(av[3], k)
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
+        lo, hi, inner = av
+        one = _tails(inner, k)
+        if one is None:
+            return None
+        # the last k characters of j repetitions are those of at most k of them (or of j = lo)
+        counts = range(0, min(hi, k) + 1) if "" in one else range(min(lo, k), min(hi, k) + 1)
+        out, cur = set(), {""}
+        for j in range(0, max(counts) + 1):
+            if j in counts:
+                out |= cur
+            cur = {r if len(r) >= k else (t + r)[-k:] for r in cur for t in one}
+            if len(cur) > 4096:
+                return None
+        return out
+    return None
 
 
 def _parse(pattern: str):

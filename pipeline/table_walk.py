@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 
 from pipeline import catalogue
 from pipeline.rows import Row
@@ -16,6 +17,18 @@ from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit, ta
 NESTABLE = ("outcomes.not_exist", "outcomes.asked_to_clarify", "outcomes.not_this_agency")
 _SUB_MARK = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]|^\s*其中")
 T3_CODES = ("requests.received", "requests.carried_in", "requests.carried_out", "outcomes.")
+
+
+@lru_cache(maxsize=1 << 14)
+def _plan(label: str, t2_era: str | None, has_t3: bool) -> tuple[str, str | None, str | None]:
+    """What a row's label alone decides: (normalised label, its table-2 row key, its code)."""
+    norm = _label(label)
+    t2_key = _t2_key(norm, t2_era) if t2_era else None
+    code = (catalogue.load()["layouts"]["table3"]["labels"].get(norm) if has_t3 else None) or _code(label)
+    return norm, t2_key, code
+
+
+_RAW = attrgetter("raw")
 
 
 @lru_cache(maxsize=1 << 13)
@@ -89,7 +102,7 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
         if row.table_index != last_table:
             stat_cols, topic, last_table = None, None, row.table_index
         label = row.label
-        norm = _label(label)
+        norm, t2_key, code = _plan(label, t2_era, has_t3)
         if row.table_index is None:
             layout, found = _context_facts(text[max(prev_end, row.label_start - 200):row.label_end])
         else:
@@ -103,13 +116,13 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
         if not tokens:
             continue
         # table 4: fifteen cells under the 行政复议 / 行政诉讼 header
-        if has_t4 and ("复议后起诉" in row.label or (not norm and len(row.tokens) >= 15) or len(row.tokens) == 15):
+        if has_t4 and ("复议后起诉" in label or (not norm and len(tokens) >= 15) or len(tokens) == 15):
             cols = lay["table4"]["columns"]
             cands = decode(row, "blocks", 15)
             _emit(row, cols, ["year"] * 15, ["total"] * 15, cands, 1.0, values, issues, "T4")
             continue
-        if t2_era and (key := _t2_key(norm, t2_era)):
-            codes = lay["table2"]["rows"][t2_era][key]
+        if t2_key:
+            codes = lay["table2"]["rows"][t2_era][t2_key]
             scale = 10000.0 if codes[-1] in lay["table2"]["money_in_wan"] else 1.0
             cands = decode(row, "plain", len(codes))
             out, disputed = emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, len(row.tokens) == len(codes))
@@ -119,13 +132,11 @@ def walk(text: str, rows: list[Row]) -> tuple[list[dict], list[Pending], list[di
             elif disputed:
                 _emit(row, codes, ["year"] * len(codes), ["total"] * len(codes), cands, scale, [], issues, "T2")
             continue
-        code = lay["table3"]["labels"].get(norm) if has_t3 else None
-        code = code or _code(row.label)
         if code is None and topic and (part := _topical_part(label)):
             code = f"{topic}.{part}"
         if code is None:
             continue
-        if has_t3 and code.startswith(T3_CODES) and sum(len(t.raw) for t in tokens) >= 7:
+        if has_t3 and code.startswith(T3_CODES) and sum(map(len, map(_RAW, tokens))) >= 7:
             cols = lay["table3"]["columns"]
             cands = decode(row, "rowsum", 7)
             _emit(row, [code] * 7, ["year"] * 7, cols, cands, 1.0, values, issues, "T3")
