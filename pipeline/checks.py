@@ -262,7 +262,7 @@ def _side(ms: list[dict], name: str | None) -> str:
 def _derived(report_id, code, req, period, parts: list[dict], evidence: str) -> dict:
     quals = {p.get("qualifier") or "exact" for p in parts}
     qualifier = "exact" if quals == {"exact"} else ("about" if "about" in quals else "at_least")
-    values = [_value(p) for p in parts]
+    values = [float(p["value"]) for p in parts]          # (`_value`: the parts are stated)
     return {
         "report_id": report_id, "metric_code": code, "requester": req, "period": period,
         "value": float(sum(values)), "raw": "+".join(map(num, values)),
@@ -319,8 +319,11 @@ def _derive_ix(era: str | None, rid: str | None, ix: dict, slots: list | None = 
             if (group, req, per) in ix:
                 continue
             parts = [ix.get((s, req, per)) for s in subs]
-            if all(p is not None and p.get("method") in STATED and p.get("value") is not None for p in parts):
-                out.append(_derived(rid, group, req, per, parts, " + ".join(subs)))     # (all `_stated`)
+            for p in parts:                                 # every part `_stated`
+                if p is None or p.get("method") not in STATED or p.get("value") is None:
+                    break
+            else:
+                out.append(_derived(rid, group, req, per, parts, " + ".join(subs)))
     for part in LITIGATION_PARTS:
         code = f"litigation.{part}"
         if (code, "total", "year") in ix:

@@ -57,7 +57,9 @@ def text_table(report_id: str, era: str | None, table_values: list[dict], prose_
     """TEXT-TABLE rows: a prose number that differs from the table cell of the same metric."""
     if era not in ("fmt2019", "fmt2021"):
         return []
-    cells = {(v["metric_code"], v["requester"], v["period"]): v for v in table_values if v["value"] is not None}
+    codes = {p["metric_code"] for p in prose_values}     # only the cells a prose value can be compared with
+    cells = {(v["metric_code"], v["requester"], v["period"]): v for v in table_values
+             if v["metric_code"] in codes and v["value"] is not None}
     rows = []
     for p in prose_values:
         t = cells.get((p["metric_code"], p["requester"], p["period"]))

@@ -32,13 +32,13 @@ _ODD_WS = re.compile(r"[^\S \n]")     # whitespace other than ' ' and '\n'
 
 
 def _add_evidence(rows: list[dict], text: str, report_id: str) -> None:
-    """`report_id` and `evidence` (`_evidence`) of every row. When the only whitespace of the
+    """`report_id` and `evidence` (`_evidence`) of every (table or prose) row. When the only whitespace of the
     text is ' ' and '\n', a snippet without two whitespace characters in a row is the window
     with '\n' read as ' ', stripped: no split and join needed."""
     flat = text.replace("\n", " ") if _ODD_WS.search(text) is None else None
     for v in rows:
         v["report_id"] = report_id
-        start, end = v.get("char_start"), v.get("char_end")
+        start, end = v["char_start"], v["char_end"]
         if start is None or end is None:
             v["evidence"] = None
             continue
@@ -50,14 +50,19 @@ def _add_evidence(rows: list[dict], text: str, report_id: str) -> None:
 
 
 def _skip_spans(doc: Document, rows) -> list[tuple[int, int]]:
+    """The ranges prose is not read in: the tables a reader found, else the values of the rows
+    found in running text. (The rows of a reader's tables lie inside those tables, and the
+    numbers inside a table — each table a block of lines of its own — are read neither as prose
+    nor for a percentage's counts, so their cells need not be listed.)"""
     spans = []
     for t in doc.tables:
         cells = [c for r in t.rows for c in r]
         if cells:
             spans.append((min(map(_START, cells)), max(map(_END, cells))))
-    for r in rows:
-        for tok in r.tokens:
-            spans.append((tok.start, tok.end))
+    if not doc.tables:
+        for r in rows:
+            for tok in r.tokens:
+                spans.append((tok.start, tok.end))
     return spans
 
 

@@ -65,7 +65,7 @@ def _chrome_line(line: str) -> bool:
 
 def _cjk(node: LexborNode) -> int:
     """Weight of a node's text: its count of non-ASCII (mostly CJK: 3 UTF-8 bytes) characters."""
-    text = node.text(deep=True, separator="", strip=False)
+    text = node.text_lexbor()                   # (= .text(deep=True, separator="", strip=False), faster)
     return (len(text.encode("utf-8", "replace")) - len(text)) // 2
 
 
@@ -121,9 +121,11 @@ def _span(attrs: dict, name: str, cap: int) -> int:
     return max(1, min(cap, int(digits))) if digits else 1
 
 
-def table_grid(table: LexborNode) -> list[list[CellKey]]:
-    """Rows of a (leaf) table with rowspan/colspan expanded by repeating the same CellKey."""
-    spanned = {n.mem_id for n in table.css("[rowspan], [colspan]")}
+def table_grid(table: LexborNode, spanned: set[int] | None = None) -> list[list[CellKey]]:
+    """Rows of a (leaf) table with rowspan/colspan expanded by repeating the same CellKey.
+    `spanned`: the mem_ids of (at least) the table's elements with a rowspan or colspan."""
+    if spanned is None:
+        spanned = {n.mem_id for n in table.css("[rowspan], [colspan]")}
     grid: list[list[CellKey]] = []
     pending: dict[int, list] = {}           # column → [CellKey, rows still covered]
 
@@ -140,9 +142,9 @@ def table_grid(table: LexborNode) -> list[list[CellKey]]:
         for td in tr.iter(include_text=False):
             if td.tag not in ("td", "th"):
                 continue
-            if pending:
+            if pending and len(row) in pending:
                 fill(row)
-            key = CellKey(normalize_ws(td.text()))          # (deep, no separator, not stripped)
+            key = CellKey(normalize_ws(td.text_lexbor()))   # (= .text(): deep, no separator, not stripped)
             if spanned and td.mem_id in spanned:
                 attrs = td.attributes
                 rs, cs = _span(attrs, "rowspan", 1000), _span(attrs, "colspan", 200)
@@ -216,14 +218,16 @@ def read_html(data: bytes) -> Document:
         if n.mem_id != node.mem_id and _CHROME_ATTR.search(f"{attrs.get('class') or ''} {attrs.get('id') or ''}"):
             n.remove()
     grids = []
-    for t in node.css("table"):
+    tables = node.css("table")
+    spanned = {n.mem_id for n in node.css("[rowspan], [colspan]")} if tables else set()   # one query, not one a table
+    for t in tables:
         if _is_leaf_table(t):
-            grids.append(table_grid(t))
+            grids.append(table_grid(t, spanned))
             t.replace_with(f"\x01\x02{len(grids) - 1}\x03\x01")
     for n in node.css(_BLOCKS):
         n.insert_after("\x01")
     out = TextBuilder()
-    body = node.text(deep=True, separator="", strip=False).split("\x01")
+    body = node.text_lexbor().split("\x01")                # (= .text(deep=True, separator="", strip=False))
     head = normalize_ws(" ".join(body[:40]))[:300]
     if meta.get("title") and normalize_ws(meta["title"]) not in head:
         out.line(meta["title"])

@@ -159,19 +159,20 @@ class TextBuilder:
         put, known = pieces.append, made.get
         for row in grid:
             out: list[TableCell] = []
+            add = out.append
             wrote = False                       # a cell of this row is written: the next needs ' | '
             for key in row:
-                cell = known(id(key))
+                cell = known(k := id(key))
                 if cell is None:
                     if wrote:
                         put(" | ")
                         pos += 3
                     txt = key.text if normalized else normalize_ws(key.text)
-                    cell = made[id(key)] = TableCell(txt, pos, pos + len(txt))
+                    end = pos + len(txt)
+                    cell = made[k] = TableCell(txt, pos, end)
                     put(txt)
-                    pos += len(txt)
-                    wrote = True
-                out.append(cell)
+                    pos, wrote = end, True
+                add(cell)
             put("\n")
             pos += 1
             if len(out) < width:

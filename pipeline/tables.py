@@ -113,6 +113,8 @@ def emit(row: Row, codes: list, periods: list, requesters: list, cands: list[tup
     n = len(codes)
     if not cands:
         return out, list(range(n))
+    if type(cands) is _Direct and len(codes) == len(row.tokens):
+        return _direct_rows(row, codes, periods, requesters, scale, not direct), disputed
     first = cands[0]
     vals = ok = None                    # the first candidate's cells; whether every candidate agrees
     if not getattr(cands, "truncated", False):
@@ -144,6 +146,33 @@ def emit(row: Row, codes: list, periods: list, requesters: list, cands: list[tup
     return out, disputed
 
 
+class _Direct(list):
+    """`decode`'s answer for a row whose tokens are its cells, each plainly an integer ('0' or
+    no leading zero, ASCII digits, under 16 of them): the one candidate, its cells read back
+    as the tokens themselves."""
+
+
+_PLAIN_INT = re.compile(r"0|[1-9][0-9]{0,14}")
+
+
+def _direct_rows(row: Row, codes: list, periods: list, requesters: list, scale: float, decoded: bool) -> list[dict]:
+    """`emit` of a `_Direct` candidate: each cell is its token (what `_spans` finds for it)."""
+    out, units = [], catalogue.units()
+    ti, ri = row.table_index, row.row_index
+    for i, (code, tok) in enumerate(zip(codes, row.tokens)):
+        if code is None:
+            continue
+        raw = tok.raw
+        out.append({
+            "metric_code": code, "requester": requesters[i], "period": periods[i],
+            "value": float(raw) * scale, "raw": raw,
+            "unit": units[code], "qualifier": "exact", "method": "table",
+            "char_start": tok.start, "char_end": tok.start + len(raw),
+            "table_index": ti, "row_index": ri, "col_index": i, "decoded": decoded,
+        })
+    return out
+
+
 def _fmt(v) -> str:
     return str(int(v)) if float(v).is_integer() else str(v)
 
@@ -152,6 +181,8 @@ def decode(row: Row, kind: str, ncols: int) -> list[tuple]:
     toks = [t.raw for t in row.tokens]
     if not BLANKS.isdisjoint(toks):                     # a Token.blank
         return [tuple(None if t in BLANKS else _num(t) for t in toks)] if len(toks) == ncols else []
+    if len(toks) == ncols and all(map(_PLAIN_INT.fullmatch, toks)):
+        return _Direct([tuple(map(int, toks))])        # (= the line below, for these tokens)
     if len(toks) == ncols and all(t == "0" or t[:1] in _NONZERO or _clean(t) for t in toks):
         return [tuple(map(_num, toks))]
     if any("." in t for t in toks):
