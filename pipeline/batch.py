@@ -6,7 +6,7 @@
   paths replaced in every text column (`Job.hide`), held to the contract once for the whole
   batch (`schemas.enforce`: one Pandera pass instead of one per bucket). Rows that break the
   contract are in `rejects`, as `pipeline.ingest` expects.
-- `Batch.only(ids)`: the part of a batch that belongs to some reports (one plan of the batch).
+- `Batch.split(groups)`: the parts of a batch that belong to groups of reports (the plans of the batch).
 - `extract_batch(jobs, max_bytes, now, fn)`: what a pool worker runs: `fn` over each job, then
   `frames_of`. A failure of `fn` on one file is that file's failed report (`fn` promises it).
 """
@@ -34,10 +34,20 @@ class Batch:
     def empty() -> Batch:
         return Batch(*(empty(t) for t in NEW_TABLES))
 
-    def only(self, report_ids: set[str]) -> Batch:
-        """The rows of these reports."""
-        ids = sorted(report_ids)
-        return Batch(*(getattr(self, t).filter(pl.col("report_id").is_in(ids)) for t in NEW_TABLES))
+    def split(self, groups: Sequence[set[str]]) -> list[Batch]:
+        """The rows of each group of reports (one partition per table, not one filter per
+        group); a row of none of them (a reject without a report_id) goes with the first."""
+        if len(groups) == 1:
+            return [self]
+        index = pl.DataFrame({"report_id": [r for g in groups for r in g],
+                              "_group": [i for i, g in enumerate(groups) for _ in g]}, schema={"report_id": pl.String, "_group": pl.Int32})
+        parts = []
+        for t in NEW_TABLES:
+            frame = getattr(self, t)
+            keyed = frame.join(index, on="report_id", how="left", maintain_order="left").with_columns(pl.col("_group").fill_null(0))
+            by = keyed.partition_by("_group", as_dict=True, include_key=False) if frame.height else {}
+            parts.append([by.get((i,), frame.clear()) for i in range(len(groups))])
+        return [Batch(*(p[i] for p in parts)) for i in range(len(groups))]
 
 
 def _hide(frame: pl.DataFrame, pairs: Sequence[tuple[str, str]], ids: list[str] | None) -> pl.DataFrame:

@@ -1,18 +1,21 @@
 """Ingestion: from the raw files to the core tables (reports, metrics, quality_issues,
-report_sources, rejects), one bucket at a time.
+report_sources, rejects), bucket by bucket.
 
 - `scan_step`: the scan (pipeline.scan) staged with what changed (pipeline.stage), handed over
   in staging/raw_files.parquet.
-- `plan_bucket` / `assemble`: the new state of one bucket (the reports whose report_id starts
-  with its two hex digits) from its staged rows and its previous files. A content already
-  extracted by this extractor version is reused — its rows copied, `ingested_at` included —
-  unless that extraction failed for a reason of ours (RETRY_ERRORS); the rest is extracted.
-  A content no path points at any more is dropped. A path that disappeared keeps its row in
-  report_sources with `missing = true` and `missing_since`; a report all of whose paths are
-  gone keeps its rows (even from an older extractor version: the file cannot be read again)
-  with `source_missing = true`. Paths outside the folders scanned this time keep what they had.
-- `ingest_buckets`: plans, extracts (pipeline.pool), assembles and commits the buckets of a
-  run in order; a bucket whose new state equals its files is not written at all.
+- `plan_group` / `pipeline.bucket.assemble`: the new state of a group of buckets (a bucket:
+  the reports whose report_id starts with its two hex digits) from their staged rows and
+  their previous files, planned and assembled as one (about one extraction batch of work: a
+  few polars operations per group, not per bucket) and committed bucket by bucket. A content
+  already extracted by this extractor version is reused — its rows copied, `ingested_at`
+  included — unless that extraction failed for a reason of ours (RETRY_ERRORS); the rest is
+  extracted. A content no path points at any more is dropped. A path that disappeared keeps
+  its row in report_sources with `missing = true` and `missing_since`; a report all of whose
+  paths are gone keeps its rows (even from an older extractor version: the file cannot be
+  read again) with `source_missing = true`. Paths outside the folders scanned this time keep
+  what they had.
+- `ingest_buckets`: groups, plans, extracts (pipeline.pool), assembles and commits the buckets
+  of a run in order; a bucket whose new state equals its files is not written at all.
 New rows are held to the contract (`schemas.enforce`); offending rows go to `rejects` and are
 reported as `SCHEMA-<table>` quality issues. Nothing here raises for a bad file.
 """
@@ -27,8 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import txn, warehouse
-from pipeline.bucket import CONTRACT_ERROR, commit_files, read_bucket_table
-from pipeline.bucket import assemble as assemble_bucket
+from pipeline.bucket import CONTRACT_ERROR, assemble, commit_files, read_group
 from pipeline.pool import Extractor, Job, failed_report
 from pipeline.scan import Roots, scan
 from pipeline.stage import stage
@@ -43,23 +45,29 @@ RETRY_ERRORS = ("extractor crashed", "extraction worker failed", "file changed w
 
 @dataclass
 class Plan:
-    bucket: str
-    reports: pl.DataFrame           # the bucket's previous reports
-    prev_sources: pl.DataFrame      # its previous report_sources
-    sources: pl.DataFrame           # its new report_sources
+    buckets: list[str]
+    reports: pl.DataFrame           # the buckets' previous reports (PLAN_COLUMNS only)
+    prev_sources: pl.DataFrame      # their previous report_sources
+    sources: pl.DataFrame           # their new report_sources
     keep: set[str]                  # report_ids whose previous rows stay
     jobs: list[Job]
     failed_now: list[dict]          # report rows of files that cannot be read
     stats: dict = field(default_factory=dict)
 
 
+PLAN_COLUMNS = ["report_id", "extractor_version", "error", "source_path", "source_missing"]
+GROUP_ROWS = 50_000       # staged rows a plan may cover (bounds the previous rows held at once)
+
+
 def _retry() -> pl.Expr:
     return pl.any_horizontal([pl.col("error").fill_null("").str.starts_with(e) for e in RETRY_ERRORS])
 
 
-def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Roots, full: bool = False) -> Plan:
-    prev_reports = read_bucket_table(root, "reports", bucket).sort("report_id", maintain_order=True)
-    prev_sources = read_bucket_table(root, "report_sources", bucket).sort("report_id", "source_path", maintain_order=True)
+def plan_group(root: Path | str, buckets: list[str], staged: pl.DataFrame, roots: Roots, full: bool = False) -> Plan:
+    """The plan of a group of buckets from their staged rows (the report_ids of different
+    buckets never meet, so the group is planned as one)."""
+    prev_reports = read_group(root, "reports", buckets, PLAN_COLUMNS).sort("report_id", maintain_order=True)
+    prev_sources = read_group(root, "report_sources", buckets).sort("report_id", "source_path", maintain_order=True)
     present = staged.filter(pl.col("state") == "present").sort("source_path")
     carried = prev_sources.join(staged.select("source_path"), on="source_path", how="anti")
     new_rows = pl.concat([
@@ -77,7 +85,7 @@ def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Root
     if orphans:
         sources = sources.filter(~pl.col("report_id").is_in(sorted(orphans)))
     jobs, failed_now, by_key = [], [], roots.by_key()
-    for row in present.filter(pl.col("report_id").is_in(sorted(todo))).unique("report_id", keep="first").iter_rows(named=True):
+    for row in present.filter(pl.col("report_id").is_in(sorted(todo))).unique("report_id", keep="first", maintain_order=True).iter_rows(named=True):
         root_ = by_key.get(row["root_key"])
         if row["read_error"] or root_ is None:
             failed_now.append(failed_report(row["source_path"], row["report_id"], row["bytes"], row["read_error"] or NOT_CONFIGURED))
@@ -86,7 +94,7 @@ def plan_bucket(root: Path | str, bucket: str, staged: pl.DataFrame, roots: Root
         jobs.append(Job(str(root_.locate(row["source_path"])), row["report_id"], row["source_path"], hide, row["bytes"] or 0))
     stats = {"reused": len(keep & scanned), "carried_over": len(keep - scanned), "dropped": len(prev_ids - keep - todo),
              "unreadable": len(failed_now)}
-    return Plan(bucket, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
+    return Plan(buckets, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
 
 
 def scan_step(root: Path | str, roots: Roots, now: dt.datetime | None = None) -> tuple[pl.DataFrame, dict]:
@@ -118,45 +126,77 @@ def _stale_buckets(root: Path | str, buckets: list[str]) -> set[str]:
     return set(stale["report_id"].to_list())
 
 
+def _groups(buckets: list[str], staged: pl.DataFrame, dirty: set[str], stale: set[str], full: bool, extractor: Extractor,
+            stats: dict) -> Iterator[list[str]]:
+    """The buckets to plan, in order, in groups of about one extraction batch (counting as
+    jobs every present content of a bucket extracted again — full run, stale bucket — or else
+    its new contents); a bucket with nothing new and nothing to extract again keeps its files."""
+    if not staged.height:
+        stats["buckets_unchanged"] += len(buckets)
+        return
+    per = staged.group_by("bucket").agg(
+        pl.col("report_id").filter(pl.col("state") == "present").n_unique().alias("present"),
+        pl.col("report_id").filter((pl.col("state") == "present") & pl.col("is_new")).n_unique().alias("new"),
+        pl.col("bytes").filter(pl.col("state") == "present").fill_null(0).sum().alias("bytes"),
+        pl.len().alias("rows"))
+    per = {b: (present, new, size, rows) for b, present, new, size, rows in per.iter_rows()}
+    group, jobs, size, rows = [], 0, 0, 0
+    for b in buckets:
+        if b not in per:
+            stats["buckets_unchanged"] += 1
+            continue
+        present, new, nbytes, nrows = per[b]
+        if not (full or b in dirty):
+            stats["buckets_unchanged"] += 1
+            stats["reused"] += present
+            continue
+        group.append(b)
+        again = full or b in stale
+        jobs, size, rows = jobs + (present if again else new), size + (nbytes if again else 0), rows + nrows
+        if jobs >= extractor.batch_size or size >= extractor.batch_mb * 1048576 or rows >= GROUP_ROWS:
+            yield group
+            group, jobs, size, rows = [], 0, 0, 0
+    if group:
+        yield group
+
+
 def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, roots: Roots, extractor: Extractor,
                    *, full: bool = False, now: dt.datetime | None = None,
                    log: Callable[[str], None] | None = None) -> dict:
     """Plan, extract, assemble and commit `buckets` in order; returns the run's counts."""
     started, now = time.monotonic(), now or dt.datetime.now(dt.timezone.utc)
-    by_bucket = staged.partition_by("bucket", as_dict=True, include_key=False) if staged.height else {}
     stats = {"buckets_written": 0, "buckets_appended": 0, "buckets_unchanged": 0, "extracted": 0, "reused": 0, "carried_over": 0,
              "dropped": 0, "unreadable": 0, "rejected_rows": 0, "written": [], "written_files": []}
-
-    dirty = set(staged.filter(pl.col("is_new"))["bucket"].to_list()) if "is_new" in staged.columns else set(buckets)
-    dirty |= _stale_buckets(root, buckets)
+    if staged.height:
+        staged = staged.filter(pl.col("bucket").is_in(buckets))
+        if "is_new" not in staged.columns:     # (a scan staged without it: everything is new)
+            staged = staged.with_columns(pl.lit(True).alias("is_new"))
+    stale = _stale_buckets(root, buckets)
+    dirty = (set(staged.filter(pl.col("is_new"))["bucket"].to_list()) if staged.height else set()) | stale
 
     def plans() -> Iterator[Plan]:
-        for b in buckets:  # a bucket with nothing new and nothing to extract again keeps its files as they are
-            if (b,) in by_bucket and (full or b in dirty):
-                yield plan_bucket(root, b, by_bucket[(b,)], roots, full)
-                continue
-            stats["buckets_unchanged"] += 1
-            if (b,) in by_bucket:
-                stats["reused"] += by_bucket[(b,)].filter(pl.col("state") == "present")["report_id"].n_unique()
+        for group in _groups(buckets, staged, dirty, stale, full, extractor, stats):
+            yield plan_group(root, group, staged.filter(pl.col("bucket").is_in(group)), roots, full)
 
     for plan, batch in extractor.run(plans(), now):
         for key, n in plan.stats.items():
             stats[key] += n
         stats["extracted"] += len(plan.jobs)
-        new = assemble_bucket(root, plan, batch, now)
-        if new is None:
-            stats["buckets_unchanged"] += 1
-            continue
-        stats["rejected_rows"] += new.rejects.height
-        files = commit_files(root, plan.bucket, new)
-        txn.commit(root, f"bucket-{plan.bucket}", files)
-        stats["written_files"] += [rel for rel, frame in files.items() if frame is not None and frame.height]
-        stats["buckets_appended"] += new.append
-        txn.crash_point("bucket-committed")
-        stats["buckets_written"] += 1
-        stats["written"].append(plan.bucket)
-        if log and stats["buckets_written"] % 16 == 0:
-            log(f"{stats['buckets_written']} buckets written, {extractor.done} files extracted")
+        parts = {t: warehouse.parts_by_bucket(root, t) for t in warehouse.CORE_TABLES}
+        for bucket, new in assemble(root, plan, batch, now).items():
+            if new is None:
+                stats["buckets_unchanged"] += 1
+                continue
+            stats["rejected_rows"] += new.rejects.height
+            files = commit_files(root, bucket, new, {t: parts[t].get(bucket, []) for t in warehouse.CORE_TABLES})
+            txn.commit(root, f"bucket-{bucket}", files)
+            stats["written_files"] += [rel for rel, frame in files.items() if frame is not None and frame.height]
+            stats["buckets_appended"] += new.append
+            txn.crash_point("bucket-committed")
+            stats["buckets_written"] += 1
+            stats["written"].append(bucket)
+            if log and stats["buckets_written"] % 16 == 0:
+                log(f"{stats['buckets_written']} buckets written, {extractor.done} files extracted")
     stats["seconds"] = round(time.monotonic() - started, 2)
     return stats
 

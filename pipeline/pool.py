@@ -200,8 +200,9 @@ class Extractor:
                 handle = queue[0]
                 batch = self._finish(handle, queue, now)
                 queue.popleft()
-                for plan in handle.plans:
-                    yield plan, batch if len(handle.plans) == 1 else batch.only({job.report_id for job in plan.jobs})
+                parts = batch.split([{job.report_id for job in plan.jobs} for plan in handle.plans])
+                for plan, part in zip(handle.plans, parts):
+                    yield plan, part
                 fill()
         finally:
             if self._pool is not None:

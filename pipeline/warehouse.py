@@ -130,6 +130,21 @@ def bucket_parts(root: Path | str, table: str, bucket: str) -> list[Path]:
     return sorted(found, key=part_seq)
 
 
+def parts_by_bucket(root: Path | str, table: str) -> dict[str, list[Path]]:
+    """`bucket_parts` of every bucket of the table, from one listing of its folder."""
+    folder = parquet_dir(root, table)
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return {}
+    out: dict[str, list[tuple[int, str]]] = {}
+    for name in names:              # bucket-<bb>.parquet (seq 0) or bucket-<bb>.<nnnn>.parquet
+        if name.startswith("bucket-") and name.endswith(".parquet"):
+            dots = name.split(".")
+            out.setdefault(name[7:9], []).append((int(dots[1]) if len(dots) == 3 else 0, name))
+    return {b: [folder / name for _, name in sorted(found)] for b, found in out.items()}
+
+
 def read_table(root: Path | str, table: str, part: str | None = None) -> pl.DataFrame | None:
     """A table (or one part of it) from Parquet; None when it was never written."""
     files = [p for p in table_files(root, table) if part is None or p.stem == part]
