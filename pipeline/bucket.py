@@ -64,7 +64,7 @@ def read_bucket_table(root: Path | str, table: str, bucket: str, columns: list[s
 
 def read_group(root: Path | str, table: str, buckets: list[str], columns: list[str] | None = None) -> pl.DataFrame:
     """A table of a group of buckets, read at once; a bucket it fails on is read alone."""
-    parts = warehouse.parts_by_bucket(root, table)
+    parts = warehouse.parts_by_bucket(root, table, set(buckets))
     files = [p for b in buckets for p in parts.get(b, ())]
     try:
         return _read(table, files, columns)
@@ -135,33 +135,32 @@ def assemble(root: Path | str, plan, new: Batch, now: dt.datetime) -> dict[str, 
     parts = {name: split(frame, buckets) for name, frame in (
         ("reports", added), ("metrics", _sorted(new.metrics)), ("quality_issues", issues), ("rejects", rejects),
         ("added_sources", sources_added), ("report_sources", sources))}
+    blank = {"reports": added.clear(), "metrics": new.metrics.clear(), "quality_issues": issues.clear(),
+             "rejects": rejects.clear(), "added_sources": sources_added.clear(), "report_sources": sources.clear()}
     out: dict[str, Bucket | None] = {}
     for b in buckets:
-        got = {name: p.get(b) for name, p in parts.items()}
+        got = {name: p.get(b, blank[name]) for name, p in parts.items()}
         if b in whole:
             out[b] = _whole(root, b, keep, first, got)
             continue
-        frames = {t: got[t] if got[t] is not None else empty(t) for t in ("reports", "metrics", "quality_issues", "rejects")}
-        added_b = got["added_sources"] if got["added_sources"] is not None else empty("report_sources")
-        if not added_b.height and not any(f.height for f in frames.values()):
+        frames = {t: got[t] for t in ("reports", "metrics", "quality_issues", "rejects")}
+        if not got["added_sources"].height and not any(f.height for f in frames.values()):
             out[b] = None
             continue
-        out[b] = Bucket(report_sources=added_b.select(plan.prev_sources.columns), append=True, **frames)
+        out[b] = Bucket(report_sources=got["added_sources"].select(plan.prev_sources.columns), append=True, **frames)
     return out
 
 
-def _whole(root: Path | str, bucket: str, keep: set[str], first: pl.DataFrame, got: dict) -> Bucket:
+def _whole(root: Path | str, bucket: str, keep: set[str], first: pl.DataFrame, now: dict) -> Bucket:
     """A bucket's whole new state: its kept previous rows and the rows added now."""
-    def now(t: str) -> pl.DataFrame:
-        return got[t] if got[t] is not None else empty(t)
     old = {t: _only(read_bucket_table(root, t, bucket), keep) for t in ("reports", "metrics", "quality_issues", "rejects")}
-    reports = pl.concat([old["reports"], now("reports")], how="diagonal_relaxed")
+    reports = pl.concat([old["reports"], now["reports"]], how="diagonal_relaxed")
     return Bucket(
         reports=_sorted(_with_first(reports, first)),
-        metrics=_sorted(pl.concat([old["metrics"], now("metrics")], how="diagonal_relaxed")),
-        quality_issues=_sorted(pl.concat([old["quality_issues"], now("quality_issues")], how="diagonal_relaxed")),
-        report_sources=now("report_sources"),
-        rejects=_sorted(pl.concat([old["rejects"], now("rejects")], how="diagonal_relaxed")),
+        metrics=_sorted(pl.concat([old["metrics"], now["metrics"]], how="diagonal_relaxed")),
+        quality_issues=_sorted(pl.concat([old["quality_issues"], now["quality_issues"]], how="diagonal_relaxed")),
+        report_sources=now["report_sources"],
+        rejects=_sorted(pl.concat([old["rejects"], now["rejects"]], how="diagonal_relaxed")),
     )
 
 

@@ -84,14 +84,16 @@ def plan_group(root: Path | str, buckets: list[str], staged: pl.DataFrame, roots
     orphans = live - keep - todo          # named by an old path only, and no report row: dropped
     if orphans:
         sources = sources.filter(~pl.col("report_id").is_in(sorted(orphans)))
-    jobs, failed_now, by_key = [], [], roots.by_key()
-    for row in present.filter(pl.col("report_id").is_in(sorted(todo))).unique("report_id", keep="first", maintain_order=True).iter_rows(named=True):
-        root_ = by_key.get(row["root_key"])
-        if row["read_error"] or root_ is None:
-            failed_now.append(failed_report(row["source_path"], row["report_id"], row["bytes"], row["read_error"] or NOT_CONFIGURED))
+    jobs, failed_now, by_key, home = [], [], roots.by_key(), str(Path.home())
+    hides = {key: ((str(r.folder), r.label), (str(r.real_folder), r.label), (home, "~")) for key, r in by_key.items()}
+    todo_rows = present.filter(pl.col("report_id").is_in(sorted(todo))).unique("report_id", keep="first", maintain_order=True)
+    for source_path, rid, nbytes, key, read_error in todo_rows.select(
+            "source_path", "report_id", "bytes", "root_key", "read_error").iter_rows():
+        root_ = by_key.get(key)
+        if read_error or root_ is None:
+            failed_now.append(failed_report(source_path, rid, nbytes, read_error or NOT_CONFIGURED))
             continue
-        hide = ((str(root_.folder), root_.label), (str(root_.folder.resolve()), root_.label), (str(Path.home()), "~"))
-        jobs.append(Job(str(root_.locate(row["source_path"])), row["report_id"], row["source_path"], hide, row["bytes"] or 0))
+        jobs.append(Job(str(root_.locate(source_path)), rid, source_path, hides[key], nbytes or 0))
     stats = {"reused": len(keep & scanned), "carried_over": len(keep - scanned), "dropped": len(prev_ids - keep - todo),
              "unreadable": len(failed_now)}
     return Plan(buckets, prev_reports, prev_sources, sources.sort("report_id", "source_path"), keep, jobs, failed_now, stats)
@@ -182,7 +184,7 @@ def ingest_buckets(root: Path | str, buckets: list[str], staged: pl.DataFrame, r
         for key, n in plan.stats.items():
             stats[key] += n
         stats["extracted"] += len(plan.jobs)
-        parts = {t: warehouse.parts_by_bucket(root, t) for t in warehouse.CORE_TABLES}
+        parts = {t: warehouse.parts_by_bucket(root, t, set(plan.buckets)) for t in warehouse.CORE_TABLES}
         for bucket, new in assemble(root, plan, batch, now).items():
             if new is None:
                 stats["buckets_unchanged"] += 1

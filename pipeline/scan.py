@@ -20,6 +20,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import polars as pl
@@ -34,10 +35,15 @@ class Root:
     label: str      # its name in the warehouse (the first component(s) of source_path)
     is_dir: bool
 
-    @property
+    @cached_property
     def key(self) -> str:
         """A stable id of the absolute root that does not reveal it (the hash-cache key)."""
         return hashlib.sha256(str(self.path).encode()).hexdigest()[:16]
+
+    @cached_property
+    def real_folder(self) -> Path:
+        """`folder` with every symlink resolved (what a symlink inside it must lead into)."""
+        return self.folder.resolve()
 
     @property
     def folder(self) -> Path:
@@ -125,14 +131,15 @@ class Found:
     error: str | None = None
 
 
-def resolve(root: Root, path: Path) -> Found:
-    """One directory entry as the scan sees it (see the module docstring for the rules)."""
-    name = root.source_path(path)
+def resolve(root: Root, path: Path, name: str | None = None) -> Found:
+    """One directory entry as the scan sees it (see the module docstring for the rules);
+    `name`: its source_path, when the caller knows it."""
+    name = name or root.source_path(path)
     try:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
             target = Path(os.path.realpath(path))
-            inside = root.folder.resolve()
+            inside = root.real_folder
             if target != inside and inside not in target.parents:
                 return Found(root, path, name, None, "symlink leading outside the raw folder: not followed")
             path, st = target, os.stat(target)
@@ -149,11 +156,15 @@ def walk(roots: Roots) -> Iterator[Found]:
         if not root.is_dir:
             yield resolve(root, root.path)
             continue
-        for folder, dirs, files in os.walk(root.path):
+        base = str(root.path)
+        for folder, dirs, files in os.walk(base):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            rel = os.path.relpath(folder, base)      # source paths by string: no Path per file
+            prefix = f"{root.label}/" if rel == "." else f"{root.label}/{rel.replace(os.sep, '/')}/"
+            parent = Path(folder)
             for name in sorted(files):
                 if not name.startswith("."):
-                    yield resolve(root, Path(folder) / name)
+                    yield resolve(root, parent / name, prefix + name)
 
 
 def unreadable_id(source_path: str) -> str:

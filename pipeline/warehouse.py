@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
 
 import duckdb
@@ -130,8 +131,8 @@ def bucket_parts(root: Path | str, table: str, bucket: str) -> list[Path]:
     return sorted(found, key=part_seq)
 
 
-def parts_by_bucket(root: Path | str, table: str) -> dict[str, list[Path]]:
-    """`bucket_parts` of every bucket of the table, from one listing of its folder."""
+def parts_by_bucket(root: Path | str, table: str, buckets: Collection[str] | None = None) -> dict[str, list[Path]]:
+    """`bucket_parts` of every bucket of the table (or of `buckets`), from one listing of its folder."""
     folder = parquet_dir(root, table)
     try:
         names = os.listdir(folder)
@@ -139,7 +140,7 @@ def parts_by_bucket(root: Path | str, table: str) -> dict[str, list[Path]]:
         return {}
     out: dict[str, list[tuple[int, str]]] = {}
     for name in names:              # bucket-<bb>.parquet (seq 0) or bucket-<bb>.<nnnn>.parquet
-        if name.startswith("bucket-") and name.endswith(".parquet"):
+        if name.startswith("bucket-") and name.endswith(".parquet") and (buckets is None or name[7:9] in buckets):
             dots = name.split(".")
             out.setdefault(name[7:9], []).append((int(dots[1]) if len(dots) == 3 else 0, name))
     return {b: [folder / name for _, name in sorted(found)] for b, found in out.items()}
