@@ -29,3 +29,24 @@ def test_a_batch_is_split_by_the_plans_of_its_reports():
     for part in (first, second):
         assert part.metrics.columns == batch.metrics.columns and part.quality_issues.schema == batch.quality_issues.schema
     assert batch.split([{a, b, c}])[0] is batch
+
+
+def test_a_batch_crosses_processes_unchanged():
+    """What a pool worker sends back is what it built: rows, dtypes (time zones included), column order."""
+    import datetime as dt
+    import pickle
+
+    a = "aa" + "0" * 62
+    now = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    batch = Batch(
+        reports=_frame("reports", [{"report_id": a, "status": "ok", "report_year": 2021, "title": "某县 2021 年报告"}]).with_columns(
+            ingested_at=pl.lit(now)),
+        metrics=_frame("metrics", [{"report_id": a, "metric_code": "x", "value": None, "evidence": "第一行\n第二行"}]),
+        quality_issues=empty("quality_issues"),
+        rejects=empty("rejects"),
+    )
+    back = pickle.loads(pickle.dumps(batch))
+    for table in ("reports", "metrics", "quality_issues", "rejects"):
+        assert getattr(back, table).schema == getattr(batch, table).schema, table
+        assert getattr(back, table).equals(getattr(batch, table)), table
+    assert back.reports["ingested_at"].dtype.time_zone == "UTC"
