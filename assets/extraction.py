@@ -12,19 +12,20 @@ or celery executor; with one lane, in one step with its own process pool of
 `warehouse.workers`), and `report_tables` gives every table its metadata — row count, column
 schema and preview of the shards covered — and evaluates its checks over the buckets written:
 `<table>_contract` (blocking: the stored rows meet the Pandera model) and
-`<table>_no_rejects` (warning: no row of the covered shards was moved to `rejects`).
+`<table>_no_rejects` (warning: no row of the covered shards was moved to `rejects`), reading
+the stored files a few multi-file reads at a time (assets/core_tables.py).
 """
 import time
 
 import dagster as dg
 import polars as pl
 
-from assets.resources import WarehouseResource, column_schema, preview_markdown
+from assets.core_tables import covered_files, read_files, table_results, value_counts
+from assets.resources import WarehouseResource
 from pipeline import ingest
 from pipeline import warehouse as storage
 from pipeline.pool import Extractor
 from pipeline.version import EXTRACTOR_VERSION
-from schemas import conform, failure_cases
 
 SHARDS = dg.StaticPartitionsDefinition(list(storage.SHARDS))
 FULL_RANGE = {"dagster/asset_partition_range_start": storage.SHARDS[0],
@@ -77,49 +78,6 @@ def extract_lane(context: dg.OpExecutionContext, warehouse: WarehouseResource, s
     return stats
 
 
-def _files(table: str, buckets: list[str], root) -> list:
-    return [p for p in storage.bucket_files(root, table) if storage.bucket_of(p) in buckets]
-
-
-def _counts(table: str, column: str, buckets: list[str], root) -> dict:
-    files = _files(table, buckets, root)
-    if not files:
-        return {}
-    counts = pl.concat([pl.scan_parquet(f).select(column) for f in files]).group_by(column).len().sort(column).collect()
-    return {str(k): n for k, n in counts.iter_rows()}
-
-
-def _failures(table: str, files: list, chunk_rows: int = 500_000) -> int:
-    """Contract failures of the stored rows, validated in chunks of files (one Pandera call each)."""
-    failures, chunk = 0, []
-    for i, f in enumerate(files):
-        chunk.append(conform(table, pl.read_parquet(f)))
-        if i == len(files) - 1 or sum(c.height for c in chunk) >= chunk_rows:
-            failures += failure_cases(table, pl.concat(chunk, how="diagonal_relaxed")).height
-            chunk = []
-    return failures
-
-
-def _table(table: str, key: str, buckets: list[str], written: list[str], root, extra: dict):
-    """The table's output, with its metadata, and its two check results (over the files written)."""
-    files = _files(table, buckets, root)
-    head = pl.read_parquet(files[0], n_rows=5) if files else conform(table, pl.DataFrame())
-    written = [root / "parquet" / rel for rel in written if rel.startswith(f"{table}/")]
-    failures = _failures(table, [p for p in written if p.exists()])
-    rejects = [r for f in _files("rejects", buckets, root) if (r := pl.read_parquet(f).filter(pl.col("table_name") == table)).height]
-    rejected = sum(r.height for r in rejects)
-    yield dg.Output(None, output_name=key, metadata={
-        "dagster/row_count": sum(pl.scan_parquet(f).select(pl.len()).collect().item() for f in files),
-        "dagster/column_schema": column_schema(head), "preview": dg.MetadataValue.md(preview_markdown(head)),
-        "bucket_files": len(files), "rejected_rows": rejected, **extra})
-    yield dg.AssetCheckResult(asset_key=key, check_name=f"{table}_contract", passed=failures == 0,
-                              metadata={"files_checked": len(written), "failures": failures})
-    sample = pl.concat(rejects).drop("row") if rejects else pl.DataFrame()
-    yield dg.AssetCheckResult(asset_key=key, check_name=f"{table}_no_rejects", passed=rejected == 0,
-                              severity=dg.AssetCheckSeverity.WARN,
-                              metadata={"rejected_rows": rejected, "sample": dg.MetadataValue.md(preview_markdown(sample, rows=10))})
-
-
 @dg.op(out={**{key: dg.Out(dg.Nothing) for _, (key, _) in CORE_SPECS.items()},
             **{f"{key}_{name}": dg.Out(dg.Nothing) for _, key, name in CHECKS}})
 def report_tables(context: dg.OpExecutionContext, warehouse: WarehouseResource, lanes: list[dict]):
@@ -131,12 +89,21 @@ def report_tables(context: dg.OpExecutionContext, warehouse: WarehouseResource, 
         for k, v in lane.items():
             stats[k] = stats.get(k, 0 if not isinstance(v, list) else []) + v
     stats.pop("written", [])
-    written, root = stats.pop("written_files", []), warehouse.root
+    root, covered = warehouse.root, set(buckets)
+    written = [root / "parquet" / rel for rel in stats.pop("written_files", [])]
+    files = {table: covered_files(root, table, covered) for table in (*CORE_SPECS, "rejects")}
+    rejects = read_files(files["rejects"]) if files["rejects"] else pl.DataFrame()
     extra = {"reports": {**stats, "lanes": len(lanes), "extractor_version": EXTRACTOR_VERSION,
-                         "by_status": dg.MetadataValue.json(_counts("reports", "status", buckets, root))},
-             "quality_issues": {"by_check": dg.MetadataValue.json(_counts("quality_issues", "check_id", buckets, root))}}
+                         "by_status": dg.MetadataValue.json(_counts(files["reports"], "status"))},
+             "quality_issues": {"by_check": dg.MetadataValue.json(_counts(files["quality_issues"], "check_id"))}}
     for table, (key, _) in CORE_SPECS.items():
-        yield from _table(table, key, buckets, written, root, {"shards": f"{shards[0]}..{shards[-1]}", **extra.get(table, {})})
+        mine = [p for p in written if p.parent.name == table and p.exists()]
+        yield from table_results(table, key, files[table], mine, rejects,
+                                 {"shards": f"{shards[0]}..{shards[-1]}", **extra.get(table, {})})
+
+
+def _counts(files: list, column: str) -> dict:
+    return value_counts(read_files(files, [column]), column) if files else {}
 
 
 @dg.graph_multi_asset(

@@ -19,6 +19,7 @@ contract go to `parquet/rejects/` and become SCHEMA-<table> issues.
 import dagster as dg
 import polars as pl
 
+from assets.checks import IDENTITIES_SPEC, reports_own_identities, table_check_specs, table_checks
 from assets.extraction import core_extraction
 from assets.resources import WarehouseResource, table_metadata
 from pipeline import ingest, mirror, whole
@@ -58,30 +59,35 @@ def raw_report_files(context: dg.AssetExecutionContext, warehouse: WarehouseReso
 
 
 @dg.asset(group_name="core", kinds={"polars", "parquet"}, metadata={"table": "dim_metric", "label_zh": "指标目录"},
-          description="指标目录: the metric catalogue (codes, sections, units, labels, eras).")
+          description="指标目录: the metric catalogue (codes, sections, units, labels, eras).",
+          check_specs=table_check_specs("core_dim_metric", "dim_metric"))
 def core_dim_metric(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame, untyped = to_frame("dim_metric", dim_metric_rows())
     with warehouse.lock(context, "writing dim_metric"):
         written, rejects = warehouse.write_checked("dim_metric", frame, untyped)
-    return dg.MaterializeResult(metadata=table_metadata(written, rejected_rows=rejects.height))
+    return dg.MaterializeResult(metadata=table_metadata(written, rejected_rows=rejects.height),
+                                check_results=table_checks(warehouse, "dim_metric", "data", "dim_metric"))
 
 
 @dg.asset(group_name="core", kinds={"polars", "parquet"}, deps=["core_reports"],
           metadata={"table": "dim_jurisdiction", "label_zh": "行政区划"},
-          description="行政区划: one row per jurisdiction the reports name (adcode, name, level, parent).")
+          description="行政区划: one row per jurisdiction the reports name (adcode, name, level, parent).",
+          check_specs=table_check_specs("core_dim_jurisdiction", "dim_jurisdiction"))
 def core_dim_jurisdiction(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.lock(context, "writing dim_jurisdiction"):
         rows, source = whole.jurisdiction_rows(warehouse.root)
         frame, untyped = to_frame("dim_jurisdiction", rows)
         written, rejects = warehouse.write_checked("dim_jurisdiction", frame, untyped)
     context.log.info(f"dim_jurisdiction from {source}")
-    return dg.MaterializeResult(metadata=table_metadata(written, rejected_rows=rejects.height, source=source))
+    return dg.MaterializeResult(metadata=table_metadata(written, rejected_rows=rejects.height, source=source),
+                                check_results=table_checks(warehouse, "dim_jurisdiction", "data", "dim_jurisdiction"))
 
 
 @dg.asset(group_name="core", kinds={"polars", "parquet"}, deps=["core_reports", "core_metrics"],
           metadata={"table": "quality_issues", "part": "longitudinal", "label_zh": "跨年度核对"},
           description="跨年度核对: quality issues linking a report to last year's (CARRY, STOCK), "
-                      "recomputed over the whole warehouse on every run.")
+                      "recomputed over the whole warehouse on every run.",
+          check_specs=table_check_specs("core_longitudinal_issues", "quality_issues"))
 def core_longitudinal_issues(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.lock(context, "writing the longitudinal checks"):
         rows, source = whole.longitudinal_issues(warehouse.root)
@@ -90,7 +96,9 @@ def core_longitudinal_issues(context: dg.AssetExecutionContext, warehouse: Wareh
     context.log.info(f"longitudinal checks: {source}")
     by_check = written.group_by("check_id").len().sort("check_id")
     return dg.MaterializeResult(metadata=table_metadata(written, rejected_rows=rejects.height, source=source,
-                                                        by_check=dg.MetadataValue.json(dict(by_check.iter_rows()))))
+                                                        by_check=dg.MetadataValue.json(dict(by_check.iter_rows()))),
+                                check_results=table_checks(warehouse, "quality_issues", "longitudinal",
+                                                           "quality_issues_longitudinal"))
 
 
 CORE_ASSETS = ["core_reports", "core_metrics", "core_quality_issues", "core_report_sources",
@@ -102,6 +110,7 @@ CORE_ASSETS = ["core_reports", "core_metrics", "core_quality_issues", "core_repo
     kinds={"duckdb"},
     deps=CORE_ASSETS,
     pool="duckdb_writer",
+    check_specs=[IDENTITIES_SPEC],
     description="查询库: the DuckDB database (ogi.duckdb) loaded from the Parquet tables (by difference with the "
                 "files it was last loaded from, when it can), for SQL and `ogi query`.",
     metadata={"label_zh": "查询库"},
@@ -123,7 +132,7 @@ def out_warehouse_duckdb(context: dg.AssetExecutionContext, warehouse: Warehouse
         "quality_issues_by_check": dg.MetadataValue.json(dict(issues)),
         "tables_loaded": dg.MetadataValue.json(how),
         **{f"rows_{t}": n for t, n in counts.items()},
-    })
+    }, check_results=[reports_own_identities(warehouse)])
 
 
 @dg.asset(

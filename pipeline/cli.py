@@ -26,13 +26,12 @@ import argparse
 import csv
 import json
 import os
-import socket
 import sys
 import time
 import unicodedata
 from pathlib import Path
 
-from pipeline import txn, warehouse
+from pipeline import warehouse
 
 DAGSTER_HOME = warehouse.PROJECT_ROOT / "data" / "dagster_home"
 # the instance `ogi ingest` creates: no telemetry; one op of the pool `duckdb_writer` (the only
@@ -58,63 +57,21 @@ def ensure_dagster_home() -> Path:
     return home
 
 
-def root_cause(error) -> str:
-    """The innermost message of a Dagster SerializableErrorInfo chain."""
-    while getattr(error, "cause", None) is not None:
-        error = error.cause
-    return error.message.strip()
-
-
-def release_dead_runs(instance) -> list[str]:
-    """Earlier `ogi ingest` runs on this machine whose process died (kill -9, a crash) without
-    ending their run: marked failed, and their concurrency slots freed — else the dead run would
-    hold the `duckdb_writer` pool and every later run would wait for it forever."""
-    import dagster as dg
-
-    released = []
-    live = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=live, tags={"ogi/host": socket.gethostname()})):
-        pid = int(run.tags.get("ogi/pid", "0"))
-        if pid and pid != os.getpid() and not txn.alive(pid):
-            instance.report_run_failed(run, f"the ogi ingest process (pid {pid}) died before the run ended")
-            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
-            released.append(run.run_id)
-    return released
-
-
 def run_ingest(paths: list[Path], root: Path, full: bool = False, wait: bool = True) -> tuple[bool, dict]:
-    """Execute the `ogi_ingest` job over every shard in-process; (success, stats of the extraction step)."""
-    import dagster as dg
+    """Execute the `ogi_ingest` job over every shard in-process; (success, stats of the extraction
+    step). The Dagster side lives in assets/run.py, imported only here: the other commands never
+    load Dagster."""
+    from assets.run import run_ingest as run
 
-    from assets.definitions import FULL_RANGE, JOB_NAME, build_defs
-
-    job = build_defs(str(root), [str(p) for p in paths], full, wait=wait).resolve_job_def(JOB_NAME)
-    with dg.DagsterInstance.get() as instance:
-        for run_id in release_dead_runs(instance):
-            print(f"ogi ingest: run {run_id} had died; marked failed and its pool slots freed", file=sys.stderr)
-        tags = {"ogi/warehouse": root.name, "ogi/pid": str(os.getpid()), "ogi/host": socket.gethostname(), **FULL_RANGE}
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags=tags,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
-    mats = {e.asset_key.to_user_string(): e.event_specific_data.materialization for e in result.get_asset_materialization_events()}
-    wrote_duckdb = "out_warehouse_duckdb" in mats
-    stats = {k: v.value for k, v in mats["core_reports"].metadata.items()
-             if isinstance(v.value, (int, float))} if "core_reports" in mats else {}
-    if "raw_report_files" in mats:
-        meta = mats["raw_report_files"].metadata
-        stats |= {k: meta[k].value for k in ("files", "distinct_contents", "vanished") if k in meta}
-    stats["failed_checks"] = [e.event_specific_data.check_name for e in result.all_events
-                              if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed]
-    stats["failed_steps"] = [f"{e.step_key}: {root_cause(e.event_specific_data.error)}"
-                             for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    return result.success and wrote_duckdb, stats
+    return run(paths, root, full, wait)
 
 
 def summary(root: Path, stats: dict, seconds: float) -> str:
-    def q(sql: str) -> list[tuple]:
-        return warehouse.query(root, sql)[1]
+    with warehouse.connect_read_only(root) as con:   # one connection for every count
+        return _summary(root, stats, seconds, lambda sql: con.execute(sql).fetchall())
 
+
+def _summary(root: Path, stats: dict, seconds: float, q) -> str:
     lines = [f"files: {stats.get('files', '?')} ({stats.get('distinct_contents', '?')} distinct contents); "
              f"extracted {stats.get('extracted', '?')}, reused {stats.get('reused', '?')} in {seconds:.1f}s"]
     for label, sql in SUMMARY_SQL.items():
