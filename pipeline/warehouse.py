@@ -12,6 +12,8 @@ Layout under the warehouse directory:
   parquet/<table>/<part>.parquet   the other tables and parts (dimensions, longitudinal checks)
   ogi.duckdb                       loaded from the Parquet by `load_duckdb` (by difference when
                                    it can: pipeline.load), swapped in atomically
+  .ogi.duckdb.standby              the previous database, which the next load brings up to date
+                                   and swaps in (pipeline.standby)
   staging/                         hand-over files between pipeline steps (the file scan)
   .writer.lock, .locks/            the writers' locks (pipeline.txn)
 Every Parquet file is replaced whole (a temp file, then a rename; a bucket's files together

@@ -1,4 +1,5 @@
-"""Storage and ingestion without Dagster: atomic Parquet, DuckDB loading and read-only queries,
+"""Storage and ingestion without Dagster: atomic Parquet, DuckDB loading (by difference; more in
+test_views_load.py) and read-only queries,
 file discovery and naming, one report per content with every path in report_sources, the
 incremental rerun (nothing extracted, nothing rewritten), a new extractor version, edited and
 deleted files, crash/empty-file handling, and the process pool."""
@@ -12,6 +13,7 @@ import pytest
 import schemas
 from pipeline import ingest, warehouse
 from pipeline.pool import Extractor
+from tests.test_views_stored import _equals_a_full_rebuild
 
 CORE = warehouse.CORE_TABLES
 
@@ -67,7 +69,8 @@ def _db(root) -> dict[str, list]:
 
 def test_duckdb_is_loaded_by_difference_and_equals_a_full_load(tmp_path, fake_extractor, monkeypatch):
     """After an ingest that only adds reports, the big tables get just the new rows; after one
-    that removes a file, its bucket is reloaded; each time the database equals a full rebuild."""
+    that removes a file, its bucket is reloaded; each time the database equals a full rebuild,
+    and the live file is never written: the standby copy is, then swapped in."""
     raw, wh = tmp_path / "raw", tmp_path / "wh"
     raw.mkdir()
     for i in range(30):
@@ -76,26 +79,26 @@ def test_duckdb_is_loaded_by_difference_and_equals_a_full_load(tmp_path, fake_ex
     run(wh, [raw], extractor=one)
     how: dict = {}
     warehouse.load_duckdb(wh, how=how)
-    assert set(how.values()) == {"in full"}
+    assert set(how.values()) == {"in full", "new"} and (wh / ".ogi.duckdb.standby").exists()
     for i in range(30, 34):
         (raw / f"r{i:02d}.txt").write_text(f"one {i}")
     run(wh, [raw], extractor=one)
+    live = (wh / "ogi.duckdb").stat()
     how.clear()
     warehouse.load_duckdb(wh, how=how)
-    assert how["metrics"] == how["reports"] == how["report_sources"] == "by difference"
-    assert how["dim_metric"] == "unchanged"
-    incremental = _db(wh)
-    warehouse.load_duckdb(wh, full=True)
-    assert _db(wh) == incremental and incremental["reports"] and len(incremental["reports"]) == 34
+    assert how["metrics"] == how["reports"] == how["report_sources"] == how["stored views"] == "by difference"
+    assert how["dim_metric"] == "unchanged" and how["database"] == "standby"
+    assert (wh / ".ogi.duckdb.standby").stat().st_ino == live.st_ino    # the old live file, untouched
+    assert (wh / ".ogi.duckdb.standby").stat().st_mtime_ns == live.st_mtime_ns
+    _equals_a_full_rebuild(wh, tmp_path)
+    assert len(_db(wh)["reports"]) == 34
     (raw / "r00.txt").unlink()
     (raw / "r01.txt").write_text("changed")
     run(wh, [raw], extractor=one)
     how.clear()
     warehouse.load_duckdb(wh, how=how)
     assert how["reports"] == "by difference"
-    incremental = _db(wh)
-    warehouse.load_duckdb(wh, full=True)
-    assert _db(wh) == incremental
+    _equals_a_full_rebuild(wh, tmp_path)
     assert warehouse.query(wh, "SELECT count(*) FROM reports WHERE source_missing")[1] == [(1,)]
 
 
