@@ -12,12 +12,17 @@ cost grows with the distinct jurisdictions and the operands, not with Python wor
   adcode), with their level so that a jurisdiction is known by its stable id.
 - `known_names`: each jurisdiction name is parsed once across runs; the parses are kept in
   `cache/jurisdiction_names-<version>.parquet`, the version a hash of the parsing code and data.
+- `_remembered`: a run whose inputs are the files of the last run (the same bucket files, by
+  name, inode, size and modification time) and the same code takes that run's rows from
+  `cache/<stage>.json` instead of computing them again (an unchanged rerun skips both stages).
 Neither raises for a defect in the module it calls: the note says what happened.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -80,18 +85,67 @@ def known_names(root: Path | str, reports: pl.LazyFrame) -> int:
     return new.height
 
 
+def _inputs_key(root: Path | str, stage: str, tables: tuple[str, ...]) -> str:
+    """What the stage's rows depend on: its code and data versions and its input files."""
+    digest = hashlib.sha256(f"{stage}:{_parse_version()}".encode())
+    for code in sorted(Path(__file__).parent.glob("*.[py][ya]*")):      # every module and the catalogue
+        digest.update(code.name.encode() + code.read_bytes())
+    for table in tables:
+        for path in warehouse.bucket_files(root, table):
+            st = path.stat()
+            digest.update(f"{table}/{path.name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def _remembered(root: Path | str, stage: str, tables: tuple[str, ...],
+                compute: Callable[[], list[dict] | None]) -> list[dict] | None:
+    """The stage's rows: the last run's when its inputs are the same, else `compute()` (None: a
+    failure, not remembered). Trouble with the cache only means computing again."""
+    path = Path(root) / "cache" / f"{stage}.json"
+    try:
+        key = _inputs_key(root, stage, tables)
+    except OSError:            # a bucket file replaced while being listed: compute
+        return compute()
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("key") == key:
+            return saved["rows"]
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    rows = compute()
+    if rows is not None:
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"key": key, "rows": rows}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except (OSError, TypeError, ValueError):  # read-only, or a value JSON cannot hold: not remembered
+            pass
+    return rows
+
+
 def jurisdiction_rows(root: Path | str) -> tuple[list[dict], str]:
     """(dim_jurisdiction rows, where they came from)."""
     frame = _columns(root, "reports", JURISDICTION_COLUMNS)
-    if frame is not None:
-        known_names(root, frame)
     reports = frame.unique().sort(JURISDICTION_COLUMNS, nulls_last=True) if frame is not None else None
-    try:
-        from pipeline.jurisdiction_frames import dim_jurisdiction_frame_rows
-        rows = dim_jurisdiction_frame_rows(reports) if reports is not None else []
+    failed: list[Exception] = []
+
+    def compute() -> list[dict] | None:
+        try:
+            from pipeline.jurisdiction_frames import dim_jurisdiction_frame_rows
+            if frame is None:
+                return []
+            known_names(root, frame)
+            return dim_jurisdiction_frame_rows(reports)
+        except Exception as exc:  # not written yet, or broken: the warehouse still gets the table
+            failed.append(exc)
+            return None
+
+    rows = _remembered(root, "dim_jurisdiction", ("reports",), compute)
+    if rows is not None:
         return rows, "pipeline.jurisdiction_frames.dim_jurisdiction_frame_rows"
-    except Exception as exc:  # not written yet, or broken: the warehouse still gets the table
-        note = f"distinct jurisdictions of the ok reports ({type(exc).__name__}: {exc})"
+    exc = failed[0]
+    note = f"distinct jurisdictions of the ok reports ({type(exc).__name__}: {exc})"
     rows: dict[str, dict] = {}
     for r in reports.collect().to_dicts() if reports is not None else []:
         if r.get("status") == "ok" and (r.get("adcode") or r.get("jurisdiction_name")):
@@ -111,12 +165,20 @@ def longitudinal_issues(root: Path | str) -> tuple[list[dict], str]:
     reports, metrics = _columns(root, "reports", REPORT_COLUMNS), warehouse.scan_buckets(root, "metrics")
     if reports is None or metrics is None:
         return [], "pipeline.checks_longitudinal.check_frames (no reports yet)"
-    known_names(root, reports)
-    eligible = reports.filter((pl.col("doc_type") == "annual_report") & (pl.col("status") == "ok")
-                              & pl.col("report_year").is_not_null()) \
-        .with_columns(pl.col("adcode").fill_null("").str.slice(0, 2).alias("province_code"))
-    try:
-        rows = check_frames(eligible, metrics, by=["province_code"])
-    except Exception as exc:  # a defect there must not stop the run; the note says what happened
-        return [], f"failed: {type(exc).__name__}: {exc}"
+    failed: list[Exception] = []
+
+    def compute() -> list[dict] | None:
+        known_names(root, reports)
+        eligible = reports.filter((pl.col("doc_type") == "annual_report") & (pl.col("status") == "ok")
+                                  & pl.col("report_year").is_not_null()) \
+            .with_columns(pl.col("adcode").fill_null("").str.slice(0, 2).alias("province_code"))
+        try:
+            return check_frames(eligible, metrics, by=["province_code"])
+        except Exception as exc:  # a defect there must not stop the run; the note says what happened
+            failed.append(exc)
+            return None
+
+    rows = _remembered(root, "longitudinal_issues", ("reports", "metrics"), compute)
+    if rows is None:
+        return [], f"failed: {type(failed[0]).__name__}: {failed[0]}"
     return rows, "pipeline.checks_longitudinal.check_frames"

@@ -284,6 +284,7 @@ def test_whole_keeps_the_name_parses_for_the_next_run(tmp_path, monkeypatch):
     first, _ = whole.jurisdiction_rows(root)
     assert len(list((root / "cache").glob("jurisdiction_names-*.parquet"))) == 1
     monkeypatch.setattr(jf, "_PARTS", [pl.DataFrame(schema=jf.PARTS_SCHEMA)])   # a new process
+    (root / "cache" / "dim_jurisdiction.json").unlink()        # (else the rows themselves are remembered)
     monkeypatch.setattr(dim, "parse_name", lambda n: pytest.fail(f"parsed {n} again"))
     again, _ = whole.jurisdiction_rows(root)
     assert again == first and "220203:民政局" in {r["jurisdiction_id"] for r in again}
@@ -291,3 +292,30 @@ def test_whole_keeps_the_name_parses_for_the_next_run(tmp_path, monkeypatch):
     monkeypatch.setattr(jf, "_PARTS", [pl.DataFrame(schema=jf.PARTS_SCHEMA)])
     with pytest.raises(pytest.fail.Exception):
         whole.known_names(root, pl.LazyFrame({"jurisdiction_name": ["龙潭区民政局"]}))
+
+
+def test_an_unchanged_warehouse_gets_the_last_runs_rows_and_a_changed_one_is_computed_again(tmp_path, monkeypatch):
+    """The dimension and the checks are remembered with the bucket files and code they came from:
+    the same inputs give the same rows without computing them; a rewritten bucket file (or new
+    code) computes them again."""
+    old = wrep("a1", 2015, "洪泽县人民政府", "county", "320829")
+    new = wrep("b2", 2016, "淮安市洪泽区人民政府", "county", "320813")
+    ms = [val(old["report_id"], "requests.carried_out", 3), val(new["report_id"], "requests.carried_in", 5)]
+    root = write_warehouse(tmp_path / "wh", [old, new], ms)
+    issues, _ = whole.longitudinal_issues(root)
+    dims, _ = whole.jurisdiction_rows(root)
+    assert [r["check_id"] for r in issues] == ["CARRY"] and dims
+
+    import pipeline.checks_longitudinal as cl
+    monkeypatch.setattr(cl, "check_frames", lambda *a, **k: pytest.fail("computed again"))
+    monkeypatch.setattr(jf, "dim_jurisdiction_frame_rows", lambda *a, **k: pytest.fail("computed again"))
+    assert whole.longitudinal_issues(root) == (issues, "pipeline.checks_longitudinal.check_frames")
+    assert whole.jurisdiction_rows(root)[0] == dims
+
+    ms[1]["value"] = 3.0                                       # the metrics' bucket rewritten
+    write_warehouse(root, [old, new], ms)
+    calls = []
+    monkeypatch.setattr(cl, "check_frames", lambda *a, **k: calls.append(1) or [])
+    assert whole.longitudinal_issues(root)[0] == [] and calls == [1]
+    with pytest.raises(pytest.fail.Exception):                 # reports rewritten too: the dimension again
+        whole.jurisdiction_rows(root)
