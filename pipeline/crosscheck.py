@@ -24,6 +24,11 @@ def percent_mentions(text: str, values: list[dict], numbers: list | None = None)
     extracted = {v["char_start"]: v for v in values if v.get("method") == "prose" and v.get("char_start") is not None}
     mentions = []
     numbers = find_numbers(text) if numbers is None else numbers
+    for num in numbers:                     # a mention is a percentage: none, nothing to tie
+        if num.parsed is not None and num.parsed.percent:
+            break
+    else:
+        return mentions
     sentence_first: dict[int, object] = {}
     last_count = None
     sent_start = 0

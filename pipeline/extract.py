@@ -77,7 +77,7 @@ def extract(doc: Document, report_id: str) -> tuple[dict, list[dict], list[dict]
     table_values, pendings, issues = walk(text, rows)
     skip = Spans(_skip_spans(doc, rows))
     numbers = find_numbers(text, skip)
-    prose_values = prose.extract(text, year, era, skip, numbers)
+    prose_values = prose.extract(text, year, era, skip, numbers, outside=not skip.nested)
     settled, more = settle(pendings, table_values, prose_values)
     issues += more
     metrics: dict[tuple, dict] = {}

@@ -69,8 +69,8 @@ def extract_one(job: Job, max_bytes: int | None = None) -> Result:
     else:
         try:
             from pipeline.process import process_file  # imported here: a broken extractor fails files, not the run
-            out = process_file(Path(job.path), data)
-            report, metrics, issues = dict(out.report), [dict(m) for m in out.metrics], [dict(i) for i in out.issues]
+            out = process_file(Path(job.path), data)          # (fresh rows, no one else holds them)
+            report, metrics, issues = out.report, out.metrics, out.issues
             report.update(report_id=job.report_id, source_path=job.source_path, bytes=len(data), extractor_version=EXTRACTOR_VERSION)
             for row in (*metrics, *issues):
                 row["report_id"] = job.report_id

@@ -288,6 +288,15 @@ class Spans:
         i = bisect_right(self.starts, pos) - 1
         return i >= 0 and self._ends[i] > pos
 
+    @property
+    def nested(self) -> bool:
+        """Whether a range reaches past the end of a later-starting one. When none does, `inside`
+        asks exactly what `find_numbers` asks of the range starting last before a position, so
+        no number it found with these ranges lies inside one."""
+        if self._ends is None:
+            self._ends = list(accumulate((b for _, b in self.spans), max))
+        return any(e != b for e, (_, b) in zip(self._ends, self.spans))
+
 
 def find_numbers(text: str, skip: Sequence[tuple[int, int]] | Spans = ()) -> list[Match]:
     """Every number stated in running text, in order. Chinese numerals count only when they

@@ -129,16 +129,18 @@ def _nows(s: str) -> str:
 
 
 def extract(text: str, report_year: int | None, era: str | None, skip: list[tuple[int, int]] | Spans = (),
-            numbers: list | None = None) -> list[dict]:
+            numbers: list | None = None, *, outside: bool = False) -> list[dict]:
     """Metric values stated in the prose of `text` (ranges in `skip`, e.g. tables, are left out);
-    `numbers` are the text's numbers if the caller already found them."""
+    `numbers` are the text's numbers if the caller already found them; `outside`: none of them
+    starts in a `skip` range (they were found with these ranges: `Spans.nested`)."""
     values: dict[tuple[str, str], dict] = {}
     prev_end = 0
     skipped = _skipper(skip)
+    ask = not (outside and numbers is not None)
     rtext, n, codes = text[::-1], len(text), catalogue.codes()
     for num in find_numbers(text) if numbers is None else numbers:
         start, parsed, unit = num.start, num.parsed, num.unit or ""
-        if skipped(start):
+        if ask and skipped(start):
             continue
         if unit in ("%", "％") or parsed is None or parsed.value is None or parsed.percent:
             prev_end = num.end

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from operator import itemgetter
 
 from pipeline.model import Document, ReadError, Table, TableCell
 
@@ -109,6 +110,13 @@ class CellKey:
 
     def __init__(self, text: str) -> None:
         self.text = text
+
+
+class FastCellKey(list):
+    """A `CellKey` made in C (`FastCellKey((text,))`: a one-item list, its text at `.text`), for readers
+    that make thousands; `TextBuilder.table` asks a key for its `.text` and its identity only."""
+    __slots__ = ()
+    text = property(itemgetter(0))
 
 
 class TextBuilder:

@@ -104,6 +104,16 @@ def anchor(pattern: str) -> Hint | None:
     return Hint(req[-1], hi, first_re)
 
 
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters every match of `pattern` starts with; None when unknown or when a match
+    can be empty. A text holding none of them holds no match."""
+    seq = _parse(pattern)
+    if seq is None:
+        return None
+    first, nullable = _first_of(list(seq))
+    return None if first is None or nullable else frozenset(first)
+
+
 def _first_of(items) -> tuple[set | None, bool]:
     """(possible first characters or None = any, whether the sequence can match empty)."""
     out: set = set()

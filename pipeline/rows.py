@@ -21,11 +21,9 @@ from pipeline.glued import split_trailing_index
 from pipeline.model import Document, Table
 
 BLANKS = {"-", "—", "－", "–", "——", "/", "／", "无", "—-"}
-_TOKEN = re.compile(
-    r"(?P<num>(?:(?<=[\d\s|])[-－](?=\d))?\d{1,40}(?:\.\d{1,12})?)"
-    r"|(?P<blank>(?<![^\s|])(?:——|—|－|–|-|/|／)(?![^\s|]))"
-    r"|(?P<sep>[ \t\u3000|]{1,200}|\n)"
-)
+_NUM = r"(?:(?<=[\d\s|])[-－](?=\d))?\d{1,40}(?:\.\d{1,12})?"
+_BLANK = r"(?<![^\s|])(?:——|—|－|–|-|/|／)(?![^\s|])"
+_TOKEN = re.compile(f"(?P<num>{_NUM})|(?P<blank>{_BLANK})" r"|(?P<sep>[ \t\u3000|]{1,200}|\n)")
 # the same without the separators: no value or blank starts with one, so it finds the same tokens
 _VALUE_TOKEN = re.compile(_TOKEN.pattern.rsplit("|(?P<sep>", 1)[0])
 _FW_ANY = re.compile("[０１２３４５６７８９．－]")            # a character _FULLWIDTH changes
@@ -67,25 +65,36 @@ class Row:
 def grid_rows(table: Table) -> list[Row]:
     """Rows of a reader's cell grid: label cells joined, numeric cells as tokens."""
     out = []
+    kind = _cell_kind
     for r, cells in enumerate(table.rows):
-        seen: set[int] = set()
+        if len(set(map(id, cells))) != len(cells):          # a span repeats a cell: each counts once
+            seen: set[int] = set()
+            cells = [c for c in cells if id(c) not in seen and not seen.add(id(c))]
         labels, tokens = [], []
         for cell in cells:
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            text = cell.text.strip()
-            raw = _value_raw(text)
+            raw, whole = kind(cell.text)
             if raw is not None:
-                tokens.append(Token(raw, cell.start, cell.start + len(raw)) if text.startswith(raw)
-                              else Token(raw, cell.start, cell.end))
-            elif text:
+                start = cell.start
+                tokens.append(Token(raw, start, start + len(raw)) if whole else Token(raw, start, cell.end))
+            elif whole:
                 labels.append(cell)     # (a label after values, rare: the values are kept)
-        label = " ".join(c.text for c in labels)
-        start = labels[0].start if labels else (tokens[0].start if tokens else 0)
-        end = labels[-1].end if labels else start
+        if labels:
+            label = labels[0].text if len(labels) == 1 else " ".join(c.text for c in labels)
+            start, end = labels[0].start, labels[-1].end
+        else:
+            label, start = "", (tokens[0].start if tokens else 0)
+            end = start
         out.append(Row(label, start, end, tokens, table.index, r))
     return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _cell_kind(text: str) -> tuple[str | None, bool]:
+    """(the cell's value as a token or None, and for a value: whether its text starts with it —
+    the token is then that prefix — or for a label: whether the cell has text at all)."""
+    text = text.strip()
+    raw = _value_raw(text)
+    return (raw, text.startswith(raw)) if raw is not None else (None, bool(text))
 
 
 _VALUE_TAIL = re.compile(r"(万元|元|件|条|个|人|次)$")
@@ -113,7 +122,12 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
     if _LINE_DASH.search(text, max(start - 1, 0), end) or (start == 0 and _PAGE_NO.match(text, 0, end)):
         pages = [(p.start(), p.end()) for p in _PAGE_NO.finditer(text, start, end)]
     search, match, pos = _TOKEN_FIRST.search, _VALUE_TOKEN.match, start
-    while (c := search(text, pos, end)) is not None:       # `_VALUE_TOKEN.finditer(text, start, end)`
+    prose_numbers = _PROSE_NUMBERS.match
+    while True:
+        if not pending:         # no row open: numbers a unit follows change nothing, pass them over
+            pos = prose_numbers(text, pos, end).end()
+        if (c := search(text, pos, end)) is None:          # `_VALUE_TOKEN.finditer(text, start, end)`
+            break
         if (m := match(text, c.start(), end)) is None:     # tried only where a token can start
             pos = c.start() + 1
             continue
@@ -167,6 +181,13 @@ def text_rows(text: str, start: int = 0, end: int | None = None) -> list[Row]:
 
 
 _TOKEN_FIRST = re.compile(r"[\d\-－—–/／]")     # the characters a _VALUE_TOKEN match can start with
+# With no row open, what `text_rows` can pass over at once: text in which no token can start, then
+# a number (all of it: an atomic group) a unit or qualifier follows (_PROSE_AFTER) — reading it
+# would only end a row that is not there — as many times as that repeats. (Possessive: a run
+# ends where a token can start, the number must start there.)
+_PROSE_NUMBERS = re.compile(f"(?:[^\\d\\-－—–/／]*+(?>{_NUM})(?={_PROSE_AFTER.pattern}))*+")
+
+
 # After a plain cell of a pipe table ('规章 | 0 | 0 | 27'), the cells that follow it: digit runs
 # between ' | ' and ' | ' or the line end. Each of them would be taken as a plain cell of the same
 # row one by one (nothing between them, nothing after them that makes them prose or a number of

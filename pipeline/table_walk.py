@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from operator import attrgetter
 
-from pipeline import catalogue
+from pipeline import catalogue, regex_facts
 from pipeline.rows import Row
 from pipeline.tables import _UNIT_TAIL, Pending, _code, _label, decode, emit, table_era
 
@@ -70,9 +70,22 @@ def _stat_layout(label: str) -> list[str] | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _layout_chars() -> frozenset[str] | None:
+    """Characters a context holds when `_stat_layout` can name a layout from it: the first ones
+    of the cumulative words, 指 (指标) and 计 (计量单位) — whitespace and '|' removed, a word still
+    starts with a character of the context. None: not known, always look."""
+    firsts = regex_facts.first_chars(_header_words()[1].pattern)
+    return None if firsts is None else firsts | {"指", "计"}
+
+
 def _context_facts(context: str) -> tuple[list[str] | None, str | None]:
     """(the column order a statistics header in `context` names, the topic it names last)."""
-    layout = _stat_layout("".join(context.split()).replace("|", ""))     # no whitespace, no '|'
+    chars = _layout_chars()
+    if chars is not None and not any(c in context for c in chars):
+        layout = None
+    else:
+        layout = _stat_layout("".join(context.split()).replace("|", ""))     # no whitespace, no '|'
     found = [(context.rfind(w), t) for w, t in catalogue.load()["layouts"]["stat"]["topics"].items() if w in context]
     return layout, (max(found)[1] if found else None)
 

@@ -9,8 +9,12 @@ returned apart, with the reason, for the caller to put in `rejects`.
 """
 from __future__ import annotations
 
+import gc
 import json
+from contextlib import contextmanager
 from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 
 import polars as pl
 
@@ -103,10 +107,65 @@ def _build_columns(table: str, rows: list[dict]) -> pl.DataFrame:
     return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
 
 
+_SCALARS = frozenset({type(None), str, int, float, bool})
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a batch is transposed: its tens of thousands of row
+    tuples (no cycles among them) would set off collections that walk the whole heap."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build_fast(table: str, rows: list[dict]) -> pl.DataFrame:
+    """`_build_columns` without looking at every value in Python: the rows are read and
+    transposed in C (`itemgetter`, `zip`), and the values of declared text columns go to polars
+    as they are — with `strict=True` it refuses anything but a str or None there, so a batch that
+    needs `normalise` raises here and takes `_build_columns`. Extra columns are looked at (by the
+    set of their values' exact types), as `_column` does."""
+    schema = polars_schema(table)
+    defaults = DEFAULTS.get(table, {})
+    # the keys in the order `_build_columns` finds them, read from each distinct key sequence once
+    keys = dict.fromkeys(chain.from_iterable(dict.fromkeys(map(tuple, rows))))
+    for key in defaults:
+        keys.setdefault(key, None)
+    names, n = list(keys), len(keys)
+    if n < 2:
+        raise KeyError("one column: the general path")
+    if set(map(len, rows)) != {n}:                          # some row lacks a key: it is read as None
+        rows = [r if len(r) == n else {**keys, **r} for r in rows]        # (`keys`' values are all None)
+    columns = zip(*map(itemgetter(*names), rows))
+    data = {}
+    for key, values in zip(names, columns):
+        default = defaults.get(key)
+        if default is not None:
+            data[key] = [default if v is None else v for v in values]
+        elif key in schema:
+            data[key] = list(values)
+        else:
+            data[key] = _column(list(values), None) if not set(map(type, values)) <= _SCALARS else list(values)
+    frame = pl.DataFrame(data, schema_overrides={k: t for k, t in schema.items() if k in data}, strict=True)
+    missing = [pl.lit(None, dtype=t).alias(n) for n, t in schema.items() if n not in frame.columns]
+    if missing:
+        frame = frame.with_columns(missing)
+    return frame.select([*schema, *[c for c in frame.columns if c not in schema]])
+
+
 def to_frame(table: str, rows: list[dict]) -> tuple[pl.DataFrame, list[tuple[dict, str]]]:
     """(frame of the rows that type-check, [(row, reason)] for those that do not)."""
     if not rows:
         return empty(table), []
+    try:
+        with _gc_paused():
+            return _build_fast(table, rows), []
+    except Exception:  # a value to normalise, or a bad value
+        pass
     try:
         return _build_columns(table, rows), []
     except Exception:  # one bad value spoils the batch: find it row by row
