@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -52,9 +53,14 @@ class Batch:
 
 def _hide(frame: pl.DataFrame, pairs: Sequence[tuple[str, str]], ids: list[str] | None) -> pl.DataFrame:
     """Replace each absolute prefix by its stand-in in every text column (of the rows of `ids`, or all)."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not texts or not frame.height:
+        return frame
+    anyof = "|".join(re.escape(prefix) for prefix, _ in pairs)      # one pass: which columns hold any prefix
+    held = frame.select(pl.col(name).str.contains(anyof).any() for name in texts).row(0)
     changes = []
-    for name, dtype in frame.schema.items():
-        if dtype != pl.String:
+    for name, hit_any in zip(texts, held):
+        if not hit_any:
             continue
         expr, hit = pl.col(name), False
         for prefix, instead in pairs:
