@@ -43,8 +43,7 @@ class Bucket:
     append: bool = False       # the frames hold only rows added to the bucket
 
 
-def _read(table: str, files: list[Path], columns: list[str] | None) -> pl.DataFrame:
-    frame = conform(table, pl.read_parquet(files, columns=columns)) if files else empty(table)
+def _shaped(table: str, frame: pl.DataFrame, columns: list[str] | None) -> pl.DataFrame:
     if table == "report_sources":
         frame = frame.with_columns(pl.col("missing").fill_null(False))
     return frame.select(columns) if columns else frame
@@ -57,9 +56,7 @@ def read_bucket_table(root: Path | str, table: str, bucket: str, columns: list[s
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else empty(table)
     except Exception:  # unreadable or from an incompatible contract: extracted again
         frame = empty(table)
-    if table == "report_sources":
-        frame = frame.with_columns(pl.col("missing").fill_null(False))
-    return frame.select(columns) if columns else frame
+    return _shaped(table, frame, columns)
 
 
 def read_group(root: Path | str, table: str, buckets: list[str], columns: list[str] | None = None) -> pl.DataFrame:
@@ -67,7 +64,7 @@ def read_group(root: Path | str, table: str, buckets: list[str], columns: list[s
     parts = warehouse.parts_by_bucket(root, table, set(buckets))
     files = [p for b in buckets for p in parts.get(b, ())]
     try:
-        return _read(table, files, columns)
+        return _shaped(table, conform(table, pl.read_parquet(files, columns=columns)) if files else empty(table), columns)
     except Exception:  # files of different contract versions, or an unreadable one: bucket by bucket
         return pl.concat([read_bucket_table(root, table, b, columns) for b in buckets], how="diagonal_relaxed")
 

@@ -88,7 +88,8 @@ def known_names(root: Path | str, reports: pl.LazyFrame) -> int:
 def _inputs_key(root: Path | str, stage: str, tables: tuple[str, ...]) -> str:
     """What the stage's rows depend on: its code and data versions and its input files."""
     digest = hashlib.sha256(f"{stage}:{_parse_version()}".encode())
-    for code in sorted(Path(__file__).parent.glob("*.[py][ya]*")):      # every module and the catalogue
+    here = Path(__file__).parent
+    for code in [*sorted(here.glob("*.py")), here / "catalogue.yaml"]:      # every module and the catalogue
         digest.update(code.name.encode() + code.read_bytes())
     for table in tables:
         for path in warehouse.bucket_files(root, table):
